@@ -1,0 +1,116 @@
+/**
+ * The store contract: where the cluster tree lives. Two implementations share it:
+ * ZooKeeper (`zookeeper.ts`) and the embedded file-backed store (`local.ts`).
+ *
+ * Paths are absolute ZooKeeper-style paths (`/`, `/hosts`, `/hosts/1.2.3.4`). Data is text
+ * (UTF-8); the tree layer stores node properties in it (see `lib/tree/codec.ts`).
+ *
+ * @module
+ */
+
+/** One node as read from a store. */
+export interface StoredNode {
+  /** The node's data as text ("" when empty). */
+  data: string;
+  /** The data version, bumped by every set (ZooKeeper's `stat.version`). */
+  version: number;
+  /** Whether the node is ephemeral (tied to a session or process). */
+  ephemeral: boolean;
+  /** Child names, sorted. */
+  children: string[];
+}
+
+/** One operation of an atomic {@linkcode Store.multi}. */
+export type StoreOp =
+  | { op: "create"; path: string; data: string; ephemeral?: boolean }
+  | { op: "set"; path: string; data: string; version?: number }
+  | { op: "delete"; path: string; version?: number }
+  | { op: "check"; path: string; version: number };
+
+/** Connection state changes a store reports. `expired` means ephemerals were lost. */
+export type SessionState = "connected" | "disconnected" | "expired";
+
+/** A held lock; release it when done (closing the store also releases it). */
+export interface Lock {
+  /** Releases the lock. */
+  release(): Promise<void>;
+}
+
+/**
+ * An ephemeral node the store keeps alive: re-created with its latest data after the session
+ * that owned it expired, until `remove` or close.
+ */
+export interface EphemeralHandle {
+  /** The node's path. */
+  readonly path: string;
+  /** Replaces its data (and remembers it for re-creation). */
+  update(data: string): Promise<void>;
+  /** Deletes it and stops keeping it alive. */
+  remove(): Promise<void>;
+}
+
+/** Error codes a store throws, as {@linkcode StoreError}. */
+export type StoreErrorCode =
+  | "NO_NODE"
+  | "NODE_EXISTS"
+  | "BAD_VERSION"
+  | "NOT_EMPTY"
+  | "CONNECTION"
+  | "CLOSED"
+  | "INVALID";
+
+/** A store failure, naming the path it happened at. */
+export class StoreError extends Error {
+  /** What went wrong. */
+  readonly code: StoreErrorCode;
+  /** The path involved, when one is. */
+  readonly path?: string;
+  /** Makes the error. */
+  constructor(code: StoreErrorCode, message: string, path?: string) {
+    super(path === undefined ? message : `${message}: ${path}`);
+    this.name = "StoreError";
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/** A tree store. */
+export interface Store {
+  /** Human-readable description (`zookeeper 127.0.0.1:2181`, `file /var/lib/x.json`). */
+  readonly description: string;
+  /** Reads one node, or null when it does not exist. */
+  get(path: string): Promise<StoredNode | null>;
+  /** Reads many nodes with all requests in flight at once (pipelined); null for missing ones. */
+  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]>;
+  /** Creates a node; its parent must exist unless `parents` (then missing parents get ""). */
+  create(
+    path: string,
+    data: string,
+    options?: { ephemeral?: boolean; parents?: boolean },
+  ): Promise<void>;
+  /** Sets a node's data, optionally only if its version is `version`. */
+  set(path: string, data: string, version?: number): Promise<void>;
+  /** Deletes a node that has no children, optionally only at `version`. */
+  delete(path: string, version?: number): Promise<void>;
+  /** Applies all operations atomically, or none (throws the first failure). */
+  multi(ops: readonly StoreOp[]): Promise<void>;
+  /** The largest number of bytes of operations one `multi` call should carry. */
+  readonly maxMultiBytes: number;
+  /**
+   * Watches a node's data and existence. `onChange` is called once at once with the current
+   * state, then after every change, and again after a reconnect or session expiry (so no change
+   * is missed). Returns a function that stops watching.
+   */
+  watch(path: string, onChange: (node: StoredNode | null) => void): () => void;
+  /** Subscribes to connection state changes; returns an unsubscribe function. */
+  onState(listener: (state: SessionState) => void): () => void;
+  /** Creates an ephemeral node that the store keeps alive across session expiry. */
+  ephemeral(path: string, data: string): Promise<EphemeralHandle>;
+  /**
+   * Tries to take the named lock (a ZooKeeper lock recipe under `/ZktoolsLocks/<name>`) without
+   * waiting; null when another holder has it.
+   */
+  tryLock(name: string): Promise<Lock | null>;
+  /** Closes the store: its ephemerals and locks go away. */
+  close(): Promise<void>;
+}
