@@ -71,3 +71,9 @@ export class TreeSyntaxError extends Error {
     this.reason = reason;
   }
 }
+
+/** One change to a live tree, as planned by the diff and applied by a store. */
+export type TreeOp =
+  | { op: "create"; path: string; properties: Properties }
+  | { op: "set"; path: string; properties: Properties; before: Properties }
+  | { op: "delete"; path: string };
