@@ -1,0 +1,105 @@
+/**
+ * The working checkout of the tree repository: clone, fetch, reset, and read the commit id.
+ * Real git, argv only; the URL and branch are validated first.
+ *
+ * @module
+ */
+import type { Runner } from "../proc/types.ts";
+
+/** A git step failed; the message says which and what git said. */
+export class GitError extends Error {
+  /** Makes the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "GitError";
+  }
+}
+
+/** Throws unless `url` is usable as a repository URL or path (never option-like). */
+export function validateRepoUrl(url: string): string {
+  if (url === "") throw new GitError("repository URL is empty");
+  if (url.startsWith("-")) throw new GitError(`repository URL must not start with '-': ${url}`);
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    throw new GitError(`repository URL must not contain spaces or control characters: ${url}`);
+  }
+  return url;
+}
+
+/** Throws unless `branch` is a plausible branch name (git check-ref-format rules, simplified). */
+export function validateBranch(branch: string): string {
+  if (
+    branch === "" || branch.startsWith("-") || branch.startsWith("/") || branch.endsWith("/") ||
+    branch.endsWith(".lock") || branch.includes("..") || branch.includes("@{") ||
+    /[\s\x00-\x1f\x7f~^:?*\[\\]/.test(branch)
+  ) {
+    throw new GitError(`invalid branch name: '${branch}'`);
+  }
+  return branch;
+}
+
+function gitFailure(what: string, result: { stderr: string; stdout: string; code: number }) {
+  const detail = (result.stderr || result.stdout).trim();
+  return new GitError(`${what} failed (git exit ${result.code})${detail ? `: ${detail}` : ""}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Brings `dir` to the tip of `branch` of `url` (the remote's default branch when `branch` is
+ * undefined): clones when `dir` does not exist, otherwise fetches and hard-resets to what was
+ * fetched and removes untracked files. Refuses a `dir` that is a checkout of another URL.
+ * Returns the commit id now checked out.
+ */
+export async function updateCheckout(
+  runner: Runner,
+  url: string,
+  branch: string | undefined,
+  dir: string,
+): Promise<string> {
+  validateRepoUrl(url);
+  if (branch !== undefined) validateBranch(branch);
+  if (!await exists(`${dir}/.git`)) {
+    if (await exists(dir)) {
+      const entries = [];
+      for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
+      if (entries.length > 0) {
+        throw new GitError(`tree directory ${dir} exists, is not empty and is not a git checkout`);
+      }
+    }
+    const branchArgs = branch === undefined ? [] : ["--branch", branch];
+    const clone = await runner.run(["git", "clone", "--quiet", ...branchArgs, "--", url, dir]);
+    if (clone.code !== 0) throw gitFailure(`git clone of ${url}`, clone);
+  } else {
+    const git = (...args: string[]) => runner.run(["git", "-C", dir, ...args]);
+    const origin = await git("remote", "get-url", "origin");
+    if (origin.code !== 0) throw gitFailure(`reading the origin of ${dir}`, origin);
+    if (origin.stdout.trim() !== url) {
+      throw new GitError(
+        `tree directory ${dir} is a checkout of ${origin.stdout.trim()}, not ${url}; ` +
+          `use another --tree-dir or remove it`,
+      );
+    }
+    const fetch = await git("fetch", "--quiet", "origin", branch ?? "HEAD");
+    if (fetch.code !== 0) throw gitFailure(`git fetch of ${url} ${branch ?? "HEAD"}`, fetch);
+    const reset = await git("reset", "--quiet", "--hard", "FETCH_HEAD");
+    if (reset.code !== 0) throw gitFailure(`git reset in ${dir}`, reset);
+    const clean = await git("clean", "--quiet", "-f", "-d", "-x");
+    if (clean.code !== 0) throw gitFailure(`git clean in ${dir}`, clean);
+  }
+  return await commitId(runner, dir);
+}
+
+/** The commit id checked out in `dir`. */
+export async function commitId(runner: Runner, dir: string): Promise<string> {
+  const head = await runner.run(["git", "-C", dir, "rev-parse", "HEAD"]);
+  if (head.code !== 0) throw gitFailure(`reading the commit of ${dir}`, head);
+  return head.stdout.trim();
+}
