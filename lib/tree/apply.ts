@@ -1,0 +1,40 @@
+/**
+ * Applying planned operations to an in-memory tree (what a store does to a live tree).
+ *
+ * @module
+ */
+import { cloneTree } from "./clone.ts";
+import { emptyNode, nodeAt, type TreeNode, type TreeOp } from "./model.ts";
+
+/**
+ * Returns a copy of `root` with `ops` applied in order; `root` is not changed.
+ *
+ * Throws an Error naming the operation when it cannot apply: creating a node that exists or
+ * whose parent is missing, setting or deleting a missing node, or deleting a node that still
+ * has children.
+ */
+export function applyOps(root: TreeNode, ops: readonly TreeOp[]): TreeNode {
+  const result = cloneTree(root);
+  for (const op of ops) {
+    const parts = op.path.split("/").filter((part) => part !== "");
+    const name = parts.pop();
+    const parent = nodeAt(result, parts.join("/"));
+    const node = name === undefined ? undefined : parent?.children.get(name);
+    const fail: (why: string) => never = (why) => {
+      throw new Error(`cannot ${op.op} ${op.path}: ${why}`);
+    };
+    if (name === undefined || parent === undefined) fail("no parent node");
+    if (op.op === "create") {
+      if (node) fail("node exists");
+      parent.children.set(name, emptyNode(name, structuredClone(op.properties)));
+    } else if (node === undefined) {
+      fail("no such node");
+    } else if (op.op === "set") {
+      node.properties = structuredClone(op.properties);
+    } else {
+      if (node.children.size > 0) fail("node has children");
+      parent.children.delete(name);
+    }
+  }
+  return result;
+}
