@@ -19,7 +19,7 @@ export class GitError extends Error {
 export function validateRepoUrl(url: string): string {
   if (url === "") throw new GitError("repository URL is empty");
   if (url.startsWith("-")) throw new GitError(`repository URL must not start with '-': ${url}`);
-  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+  if (hasSpaceOrControl(url)) {
     throw new GitError(`repository URL must not contain spaces or control characters: ${url}`);
   }
   return url;
@@ -30,11 +30,18 @@ export function validateBranch(branch: string): string {
   if (
     branch === "" || branch.startsWith("-") || branch.startsWith("/") || branch.endsWith("/") ||
     branch.endsWith(".lock") || branch.includes("..") || branch.includes("@{") ||
-    /[\s\x00-\x1f\x7f~^:?*\[\\]/.test(branch)
+    hasSpaceOrControl(branch) || /[~^:?*[\\]/.test(branch)
   ) {
     throw new GitError(`invalid branch name: '${branch}'`);
   }
   return branch;
+}
+
+/** True when `text` holds whitespace or a control character. */
+function hasSpaceOrControl(text: string): boolean {
+  return [...text].some((ch) =>
+    /\s/.test(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f
+  );
 }
 
 function gitFailure(what: string, result: { stderr: string; stdout: string; code: number }) {

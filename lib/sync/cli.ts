@@ -1,0 +1,84 @@
+/**
+ * The `sync` command line: `sync [--store CONNECT] [--branch NAME] [--tree-dir DIR] [--dry-run]
+ * [--force] [--log-format text|json] REPO_URL`.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { createLogger, parseLogFormat } from "../log.ts";
+import { RealRunner } from "../proc/real.ts";
+import { openStore } from "../store/open.ts";
+import { syncRepository } from "./sync.ts";
+
+/** The default ZooKeeper connect string. */
+export const DEFAULT_STORE = "127.0.0.1:2181";
+
+/** The default working checkout for a repository: one directory per URL under the cache. */
+export function defaultTreeDir(repoUrl: string): string {
+  const base = Deno.env.get("XDG_CACHE_HOME") ??
+    `${Deno.env.get("HOME") ?? "/var/cache"}/.cache`;
+  const slug = repoUrl.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(-120);
+  return `${base}/clusterdeploy/trees/${slug || "repo"}`;
+}
+
+/** Builds the `sync` command. */
+export function syncCommand(): Command {
+  return new Command("sync")
+    .description(
+      "Import a git repository of tree files (*.zk, then *.zkx) into the cluster store and bump " +
+        "the cluster version (/hosts version) to the commit.",
+    )
+    .argument("<repo-url>", "git URL or path of the tree repository")
+    .option(
+      "--store <connect>",
+      "ZooKeeper connect string host:port[,host:port][/chroot], or file:PATH for the embedded store",
+      Deno.env.get("CLUSTERDEPLOY_STORE") ?? DEFAULT_STORE,
+    )
+    .option("--branch <name>", "branch to sync (default: the remote's default branch)")
+    .option("--tree-dir <dir>", "working checkout (default: a per-URL directory in ~/.cache)")
+    .option("--dry-run", "print what would change; change nothing", false)
+    .option("--force", "sync even while some hosts have not converged", false)
+    .addOption(
+      new Option("--log-format <format>", "log as text lines or JSON lines")
+        .choices(["text", "json"]).default("text"),
+    )
+    .option("--verbose", "also log debug detail", false)
+    .addHelpText(
+      "after",
+      "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
+    )
+    .action(async (repoUrl: string, opts: {
+      store: string;
+      branch?: string;
+      treeDir?: string;
+      dryRun: boolean;
+      force: boolean;
+      logFormat: string;
+      verbose: boolean;
+    }) => {
+      const log = createLogger({ format: parseLogFormat(opts.logFormat), debug: opts.verbose });
+      let store;
+      try {
+        store = await openStore(opts.store);
+      } catch (error) {
+        log.error(`Cannot open the store ${opts.store}: ${(error as Error).message}`);
+        Deno.exitCode = 1;
+        return;
+      }
+      try {
+        const result = await syncRepository({
+          store,
+          runner: new RealRunner(),
+          log,
+          repoUrl,
+          branch: opts.branch,
+          treeDir: opts.treeDir ?? defaultTreeDir(repoUrl),
+          dryRun: opts.dryRun,
+          force: opts.force,
+        });
+        Deno.exitCode = result.exitCode;
+      } finally {
+        await store.close();
+      }
+    });
+}

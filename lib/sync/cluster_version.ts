@@ -1,0 +1,27 @@
+/**
+ * The cluster version kept at `/hosts` (property `version`) and how logs show it.
+ *
+ * @module
+ */
+import type { Value } from "../tree/model.ts";
+
+/** Path of the node whose `version` is the cluster version. */
+export const HOSTS_PATH = "/hosts";
+
+/**
+ * Shows a version as the seed transcripts do: strings and numbers as they are, `None`, `False`,
+ * `True`; `initial` stands for a cluster with no `/hosts` yet (pass `undefined`).
+ */
+export function showVersion(version: Value | undefined): string {
+  if (version === undefined) return "initial";
+  if (version === null) return "None";
+  if (version === false) return "False";
+  if (version === true) return "True";
+  if (typeof version === "string" || typeof version === "number") return String(version);
+  return JSON.stringify(version);
+}
+
+/** Whether two versions are the same (versions are opaque: strings or numbers). */
+export function sameVersion(a: Value | undefined, b: Value | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+}
