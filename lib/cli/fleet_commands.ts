@@ -1,0 +1,57 @@
+/**
+ * `status` and `resume`: the operator's view of the fleet and the way out of ALL STOP.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { showVersion } from "../sync/cluster_version.ts";
+import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
+import { resumeCluster, versionArgument } from "./resume.ts";
+import { addStoreOption } from "./store_option.ts";
+import { withStore } from "./with_store.ts";
+
+/** Builds `status`. */
+export function statusCommand(): Command {
+  return addStoreOption(
+    new Command("status")
+      .description(
+        "the fleet at a glance: cluster version, and each host's name, role, version, " +
+          "convergence and error",
+      )
+      .option("--json", "print JSON for scripts", false)
+      .addHelpText(
+        "after",
+        "\nExit status: 0 healthy, 1 when the cluster is stopped (None) or a host reports an " +
+          "error — usable from monitoring.",
+      ),
+  ).action(async (opts: { store: string; json: boolean }) => {
+    const status = await withStore(opts.store, readFleetStatus);
+    if (opts.json) {
+      console.log(JSON.stringify({ ...status, version: status.version ?? null }, null, 2));
+    } else {
+      for (const line of formatFleetStatus(status)) console.log(line);
+    }
+    if (isAlarming(status)) Deno.exitCode = 1;
+  });
+}
+
+/** Builds `resume`. */
+export function resumeCommand(): Command {
+  return addStoreOption(
+    new Command("resume")
+      .description(
+        "leave ALL STOP after fixing its cause: set the cluster version to VERSION (a number, a " +
+          "commit id, or False to let the next sync run). Refused unless the cluster is stopped " +
+          "or paused.",
+      )
+      .argument("<version>", "the version hosts should converge to")
+      .option("--force", "set it even when the cluster is running", false),
+  ).action(async (text: string, opts: { store: string; force: boolean }) => {
+    const version = versionArgument(text);
+    const before = await withStore(
+      opts.store,
+      (store) => resumeCluster(store, version, opts.force),
+    );
+    console.log(`cluster version ${showVersion(before)} -> ${showVersion(version)}`);
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * `tree export|import|validate`: look at and edit the cluster tree by hand.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { applyOps, readTree } from "../store/tree_io.ts";
+import { diffTrees, formatDiff } from "../tree/diff.ts";
+import { formatTree } from "../tree/format.ts";
+import type { TreeOp } from "../tree/model.ts";
+import { parseTree } from "../tree/parse.ts";
+import { addStoreOption } from "./store_option.ts";
+import { CliError } from "./run.ts";
+import { withStore } from "./with_store.ts";
+
+/** Normalises a node path argument (`/`, `/a/b`), naming the bad one. */
+export function normalisePath(path: string): string {
+  if (!path.startsWith("/")) throw new CliError(`a tree path must start with '/': ${path}`, 2);
+  const parts = path.split("/").filter((p) => p !== "");
+  return "/" + parts.join("/");
+}
+
+/** Puts ops planned relative to `base` at their absolute paths. */
+export function rebaseOps(ops: readonly TreeOp[], base: string): TreeOp[] {
+  if (base === "/") return [...ops];
+  return ops.map((op) => ({ ...op, path: base + op.path }));
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return file === "-"
+      ? await new Response(Deno.stdin.readable).text()
+      : await Deno.readTextFile(file);
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Builds the `tree` command group. */
+export function treeCommand(): Command {
+  const tree = new Command("tree").description("export, import and validate tree text");
+
+  addStoreOption(
+    tree.command("export")
+      .description("print the tree (or the subtree at PATH) in the tree text format")
+      .argument("[path]", "node to print", "/")
+      .option("--ephemeral", "include ephemeral nodes (hosts' own nodes)", false),
+  ).action(async (path: string, opts: { store: string; ephemeral: boolean }) => {
+    const at = normalisePath(path);
+    await withStore(opts.store, async (store) => {
+      if (await store.get(at) === null) throw new CliError(`no node at ${at}`);
+      const node = await readTree(store, at, { ephemeral: opts.ephemeral });
+      // Printed under its full path as its name, as `print_tree('/hosts')` shows it.
+      const named = { ...node, name: at.slice(1) };
+      const printed = at === "/"
+        ? formatTree(node, { ephemeral: opts.ephemeral })
+        : formatTree({ name: "", properties: {}, children: new Map([[named.name, named]]) }, {
+          ephemeral: opts.ephemeral,
+        });
+      await Deno.stdout.write(new TextEncoder().encode(printed));
+    });
+  });
+
+  addStoreOption(
+    tree.command("import")
+      .description(
+        "import tree text under PATH: create missing nodes, set changed properties, and with " +
+          "--trim delete nodes the text does not have (below the top-level nodes it names)",
+      )
+      .argument("<file>", "tree text file, or - for standard input")
+      .argument("[path]", "node to import under", "/")
+      .option("--trim", "delete nodes the text does not have", false)
+      .option("--dry-run", "print what would change; change nothing", false),
+  ).action(
+    async (file: string, path: string, opts: { store: string; trim: boolean; dryRun: boolean }) => {
+      const at = normalisePath(path);
+      const desired = parseTree(await readText(file), file);
+      await withStore(opts.store, async (store) => {
+        const live = await store.get(at) === null
+          ? { name: "", properties: {}, children: new Map() }
+          : { ...(await readTree(store, at, { ephemeral: true })), name: "", properties: {} };
+        const diff = diffTrees(desired, live, { trim: opts.trim });
+        const ops = rebaseOps(diff.ops, at);
+        const lines = formatDiff({ ops, extra: diff.extra.map((p) => at === "/" ? p : at + p) });
+        for (const line of lines) console.log(line);
+        if (opts.dryRun) return;
+        if (at !== "/" && await store.get(at) === null) {
+          await store.create(at, "", { parents: true });
+        }
+        const applied = await applyOps(store, ops);
+        console.error(`applied ${applied.writes} changes in ${applied.transactions} transactions`);
+      });
+    },
+  );
+
+  tree.command("validate")
+    .description("check tree files for errors without touching any store")
+    .argument("<files...>", "tree text files")
+    .action(async (files: string[]) => {
+      let bad = 0;
+      for (const file of files) {
+        try {
+          parseTree(await readText(file), file);
+          console.log(`${file}: ok`);
+        } catch (error) {
+          bad++;
+          console.error((error as Error).message);
+        }
+      }
+      if (bad > 0) Deno.exitCode = 1;
+    });
+
+  return tree;
+}
