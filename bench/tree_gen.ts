@@ -35,6 +35,7 @@ export function generateTrees(shape: ClusterShape, revision = 0): Map<string, st
       }
       lines.push(`    /settings`);
       lines.push(`      timeout = 30`);
+      lines.push(`    /monitoring`);
       lines.push(`    /logs`);
       lines.push(`      level = 'info'`);
     }
@@ -46,7 +47,7 @@ export function generateTrees(shape: ClusterShape, revision = 0): Map<string, st
 
 /** How many nodes a generated tree has. */
 export function nodeCount(shape: ClusterShape): number {
-  return shape.customers * (1 + 1 + shape.apps * (1 + 1 + 1 + 1 + shape.hosts));
+  return shape.customers * (1 + 1 + shape.apps * (1 + 1 + 1 + 1 + 1 + shape.hosts));
 }
 
 if (import.meta.main) {

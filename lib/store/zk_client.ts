@@ -14,6 +14,8 @@ export interface ZkStat {
   version: number;
   /** Session id of the owner of an ephemeral node; all zero bytes otherwise. */
   ephemeralOwner: Buffer;
+  /** How many children the node has. */
+  numChildren: number;
 }
 
 /** A client exception (`Exception: NO_NODE[-101]`). */

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { patchConnectionManager } from "./zk_wire_patch.ts";
 import { Buffer } from "node:buffer";
 import {
   type EphemeralHandle,
@@ -189,6 +190,7 @@ export class ZooKeeperStore implements Store {
   // ---- connection management ----
 
   #newClient(afterExpiry: boolean): void {
+    patchConnectionManager();
     const client = zk.createClient(this.#address.hosts, {
       sessionTimeout: this.#sessionTimeoutMs,
       spinDelay: 250,
@@ -360,7 +362,11 @@ export class ZooKeeperStore implements Store {
     return (await this.getMany([path]))[0];
   }
 
-  /** Reads many nodes, every getData and getChildren request in flight at once. */
+  /**
+   * Reads many nodes with every request in flight at once. A node's `getData` stat tells how
+   * many children it has, so `getChildren` is only asked of nodes that have some (most nodes of
+   * a cluster tree are leaves).
+   */
   getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
     try {
       for (const path of paths) validatePath(path);
@@ -372,18 +378,17 @@ export class ZooKeeperStore implements Store {
 
   async #read(path: string): Promise<StoredNode | null> {
     const abs = this.#abs(path);
-    const dataRequest = this.#request<[Buffer | undefined, ZkStat]>(
-      "getData",
-      path,
-      (c, done) => c.getData(abs, undefined, (e, data, stat) => done(e, [data, stat as ZkStat])),
-    );
-    const childrenRequest = this.#request<string[]>(
-      "getChildren",
-      path,
-      (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
-    );
     try {
-      const [[data, stat], children] = await Promise.all([dataRequest, childrenRequest]);
+      const [data, stat] = await this.#request<[Buffer | undefined, ZkStat]>(
+        "getData",
+        path,
+        (c, done) => c.getData(abs, undefined, (e, data, stat) => done(e, [data, stat as ZkStat])),
+      );
+      const children = stat.numChildren === 0 ? [] : await this.#request<string[]>(
+        "getChildren",
+        path,
+        (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
+      );
       return {
         data: data === undefined || data === null ? "" : data.toString("utf8"),
         version: stat.version,
@@ -391,8 +396,7 @@ export class ZooKeeperStore implements Store {
         children: [...children].sort(),
       };
     } catch (error) {
-      // Both requests settle; do not leave the other one's rejection unhandled.
-      await Promise.allSettled([dataRequest, childrenRequest]);
+      // Gone between the two requests, or before: the node does not exist.
       if (isCode(error, "NO_NODE")) return null;
       throw error;
     }
