@@ -1,0 +1,91 @@
+/**
+ * The agent against a real ZooKeeper that goes away: the server stops and restarts while the
+ * agent waits, and the agent's session expires behind a network partition. In both cases a
+ * bump made during or after the outage is deployed exactly once and `/hosts/<id>` is back.
+ */
+import { deepEqual as assertEquals } from "node:assert/strict";
+import { getProperties } from "../lib/store/tree_io.ts";
+import type { SessionState } from "../lib/store/types.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import { setClusterVersion } from "./support/agent_cluster.ts";
+import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
+import { AgentBench } from "./support/agent_harness.ts";
+import { INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
+import { startTcpProxy } from "./support/tcp_proxy.ts";
+import { waitFor } from "./support/wait.ts";
+import { startZooKeeper } from "./support/zookeeper_server.ts";
+
+const HOST = `/hosts/${HOST_ID}`;
+
+Deno.test("agent faults: the server stops and restarts while the agent waits", async () => {
+  const server = await startZooKeeper();
+  const root = await makeSeedRoot();
+  const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 20_000 });
+  const states: SessionState[] = [];
+  store.onState((state) => states.push(state));
+  const bench = new AgentBench(store, root);
+  try {
+    await bench.importTree(INITIAL_TREE);
+    await bench.start();
+    assertEquals(bench.take(), ["INFO Agent starting, cluster 1, host 1"]);
+
+    await server.stop();
+    await waitFor("the agent to notice the outage", () => states.includes("disconnected"));
+    await server.start();
+    assertEquals(await bench.setVersion(2), STEADY(2));
+    assertEquals(await getProperties(store, HOST), { name: "host42", version: 2 });
+
+    await server.stop();
+    await server.start();
+    await waitFor("the agent to reconnect", () => states.at(-1) === "connected");
+    assertEquals(await bench.setVersion(3), STEADY(3));
+    await bench.caughtUp();
+    assertEquals(bench.take(), []);
+    assertEquals(await getProperties(store, HOST), { name: "host42", version: 3 });
+  } finally {
+    await bench.close();
+    await store.close();
+    await server.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("agent faults: a bump during a partition that expires the session", async () => {
+  const server = await startZooKeeper();
+  const proxy = startTcpProxy(server.port);
+  const root = await makeSeedRoot();
+  const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 1_000 });
+  const control = await connectZooKeeper(server.connect);
+  const states: SessionState[] = [];
+  store.onState((state) => states.push(state));
+  const bench = new AgentBench(store, root, control);
+  try {
+    await bench.importTree(INITIAL_TREE);
+    await bench.start();
+    assertEquals(bench.take(), ["INFO Agent starting, cluster 1, host 1"]);
+
+    proxy.pause();
+    await setClusterVersion(control, 2);
+    await waitFor("the session to expire", async () => await control.get(HOST) === null);
+    proxy.resume();
+    await waitFor("the agent to see the expiry", () => states.includes("expired"));
+    await waitFor(
+      "the host node back at version 2",
+      async () => (await getProperties(control, HOST))?.version === 2,
+    );
+    await bench.caughtUp();
+    assertEquals(bench.take(), STEADY(2));
+    assertEquals(await getProperties(control, HOST), { name: "host42", version: 2 });
+    assertEquals((await control.get(HOST))?.ephemeral, true);
+
+    assertEquals(await bench.setVersion(3), STEADY(3));
+    assertEquals(await getProperties(control, HOST), { name: "host42", version: 3 });
+  } finally {
+    await bench.close();
+    await store.close();
+    await control.close();
+    await proxy.close();
+    await server.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -1,0 +1,99 @@
+/**
+ * A failed version is never deployed twice: when the ALL STOP write itself fails (the store
+ * connection is gone), a reconnect retries the write, not the deployment; a later change of
+ * `/hosts` deploys again.
+ */
+import { deepEqual as assertEquals } from "node:assert/strict";
+import { openLocalStore } from "../lib/store/local.ts";
+import { getProperties } from "../lib/store/tree_io.ts";
+import { type SessionState, type Store, StoreError } from "../lib/store/types.ts";
+import { AgentBench } from "./support/agent_harness.ts";
+import { makeSeedRoot } from "./support/agent_fake_host.ts";
+import { deploying, failed, INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
+import { waitFor } from "./support/wait.ts";
+
+/** A store whose writes to `/hosts` fail while `failing`, and whose state events a test fires. */
+class FlakyStore implements Store {
+  failing = false;
+  readonly #inner: Store;
+  readonly #listeners = new Set<(state: SessionState) => void>();
+  constructor(inner: Store) {
+    this.#inner = inner;
+  }
+  get description() {
+    return `flaky ${this.#inner.description}`;
+  }
+  get maxMultiBytes() {
+    return this.#inner.maxMultiBytes;
+  }
+  fire(state: SessionState) {
+    for (const listener of this.#listeners) listener(state);
+  }
+  onState(listener: (state: SessionState) => void) {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+  set(path: string, data: string, version?: number) {
+    if (this.failing && path === "/hosts") {
+      return Promise.reject(new StoreError("CONNECTION", "connection lost", path));
+    }
+    return this.#inner.set(path, data, version);
+  }
+  get: Store["get"] = (path) => this.#inner.get(path);
+  getMany: Store["getMany"] = (paths) => this.#inner.getMany(paths);
+  create: Store["create"] = (path, data, options) => this.#inner.create(path, data, options);
+  delete: Store["delete"] = (path, version) => this.#inner.delete(path, version);
+  multi: Store["multi"] = (ops) => this.#inner.multi(ops);
+  watch: Store["watch"] = (path, onChange) => this.#inner.watch(path, onChange);
+  ephemeral: Store["ephemeral"] = (path, data) => this.#inner.ephemeral(path, data);
+  tryLock: Store["tryLock"] = (name) => this.#inner.tryLock(name);
+  close: Store["close"] = () => Promise.resolve();
+}
+
+Deno.test("agent: a failed version is not redeployed when only the connection comes back", async () => {
+  const root = await makeSeedRoot();
+  const dir = await Deno.makeTempDir({ prefix: "agent-store-" });
+  const inner = await openLocalStore(`${dir}/tree.json`);
+  const flaky = new FlakyStore(inner);
+  const bench = new AgentBench(flaky, root, inner);
+  try {
+    await bench.importTree(INITIAL_TREE);
+    await bench.importTree(`
+/cust
+  /someapp
+    /cms : z4m
+       version = '1.0.0'
+       /deploy
+          /424242424242
+            n = 'x'
+`);
+    await bench.start();
+    assertEquals(bench.take(), ["INFO Agent starting, cluster 1, host 1"]);
+
+    flaky.failing = true;
+    const error =
+      "DeploymentError: Invalid n at /cust/someapp/cms/deploy/424242424242: 'x' (expected a whole number)";
+    assertEquals(await bench.setVersion(2), [
+      ...deploying(2, failed(2, error)),
+      "ERROR Could not set the cluster version to None: connection lost: /hosts",
+    ]);
+    assertEquals((await getProperties(inner, "/hosts"))?.version, 2);
+
+    flaky.failing = false;
+    flaky.fire("connected");
+    await waitFor(
+      "the owed ALL STOP",
+      async () => (await getProperties(inner, "/hosts"))?.version === null,
+    );
+    await bench.caughtUp();
+    assertEquals(bench.take(), []);
+
+    await bench.importTree(INITIAL_TREE);
+    assertEquals(await bench.setVersion(2), STEADY(2));
+  } finally {
+    await bench.close();
+    await inner.close();
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
