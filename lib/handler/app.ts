@@ -1,0 +1,50 @@
+/**
+ * Application identity: name, compose project, checkout directory.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+/** Who an application is, derived from its repo URL and branch. */
+export interface AppIdentity {
+  /** Repo URL as given (used to clone). */
+  repo: string;
+  /** Branch. */
+  branch: string;
+  /** `<repo basename>_<branch>.<5 hex of md5 of the URL path>`, the key of everything. */
+  name: string;
+  /** Compose project: the name without characters outside `[a-z0-9]`. */
+  project: string;
+}
+
+/** Computes the identity of the application of `repo` at `branch`. */
+export function appIdentity(repo: string, branch: string): AppIdentity {
+  let url = repo.trim();
+  if (url.endsWith(".git")) url = url.slice(0, -4);
+  const lower = url.toLowerCase();
+  const digest = createHash("md5").update(urlPath(lower), "utf8").digest("hex");
+  const segments = lower.replace(/\/+$/, "").split("/");
+  const base = segments[segments.length - 1];
+  const name = `${base}_${branch}.${digest.slice(0, 5)}`;
+  return { repo: repo.trim(), branch, name, project: projectName(name) };
+}
+
+/** The compose project name of an application name. */
+export function projectName(name: string): string {
+  return name.replace(/[^a-z0-9]/g, "");
+}
+
+/** The path part of a URL (the whole text for scp-like `user@host:path`, as Python's urlparse). */
+function urlPath(url: string): string {
+  if (!url.includes("://")) return url;
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** The checkout directory of a deployment: `<deploy dir>/<name>-<deploy id>`. */
+export function checkoutDir(deployDir: string, name: string, deployId: string): string {
+  return `${deployDir.replace(/\/+$/, "")}/${name}-${deployId}`;
+}

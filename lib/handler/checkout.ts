@@ -1,0 +1,57 @@
+/**
+ * Reading a checkout: its docker-compose.yml, whether it ships `update.sh`, its `service.json`.
+ *
+ * @module
+ */
+import { BUTTERVOLUME_DRIVER, parseCompose } from "./compose.ts";
+import type { Checkout } from "./plan_deploy.ts";
+
+/** Whether a path exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Reads the checkout whose files are in `readDir`; `dir` is where it lives on the node (the
+ * same, except in test mode where the clone is made in a scratch directory) and names it in
+ * errors.
+ */
+export async function readCheckout(
+  readDir: string,
+  dir: string,
+  project: string,
+  driver: string = BUTTERVOLUME_DRIVER,
+): Promise<Checkout> {
+  const composePath = `${dir}/docker-compose.yml`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${readDir}/docker-compose.yml`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
+    throw error;
+  }
+  const checkout: Checkout = {
+    dir,
+    compose: parseCompose(text, project, composePath, driver),
+    updateScript: await exists(`${readDir}/update.sh`),
+  };
+  if (await exists(`${readDir}/service.json`)) {
+    let service: unknown;
+    try {
+      service = JSON.parse(await Deno.readTextFile(`${readDir}/service.json`));
+    } catch (error) {
+      throw new Error(`${dir}/service.json: not valid JSON: ${(error as Error).message}`);
+    }
+    if (service === null || typeof service !== "object" || Array.isArray(service)) {
+      throw new Error(`${dir}/service.json: expected a JSON object (a Consul service definition)`);
+    }
+    checkout.service = service as Record<string, unknown>;
+  }
+  return checkout;
+}

@@ -1,0 +1,122 @@
+/**
+ * Step builders for the commands and Consul calls the plans use (argv arrays only).
+ *
+ * @module
+ */
+import type { Arg, RunStep, Step } from "./steps.ts";
+import { maintenanceKey, transferPrefix } from "./steps.ts";
+
+/** Snapshot schedule, minutes. */
+export const SNAPSHOT_MINUTES = 60;
+/** Purge schedule, minutes. */
+export const PURGE_MINUTES = 1440;
+/** Purge retention pattern. */
+export const PURGE_PATTERN = "1h:1d:1w:4w:1y";
+
+const run = (argv: Arg[], extra: Partial<RunStep> = {}): RunStep => ({
+  kind: "run",
+  argv,
+  ...extra,
+});
+
+/** The name under which a volume's snapshot is saved. */
+export const snapshotOf = (volume: string): string => `snapshot of ${volume}`;
+
+/** `buttervolume snapshot VOL`, saving the snapshot name. */
+export function snapshot(volume: string, onFailure?: Step[]): RunStep {
+  return run(["buttervolume", "snapshot", volume], { saveAs: snapshotOf(volume), onFailure });
+}
+
+/** `buttervolume send IP SNAPSHOT` of the snapshot just taken of `volume`. */
+export function send(ip: string, volume: string, onFailure?: Step[]): RunStep {
+  return run(["buttervolume", "send", ip, { output: snapshotOf(volume) }], { onFailure });
+}
+
+/** `buttervolume restore SNAPSHOT [TARGET]` (a volume name restores its latest snapshot). */
+export function restore(snapshotName: string, target?: string): RunStep {
+  return run(["buttervolume", "restore", snapshotName, ...(target ? [target] : [])]);
+}
+
+/** `buttervolume schedule snapshot MIN VOL` for each volume (0 disables). */
+export function scheduleSnapshots(minutes: number, volumes: string[]): RunStep[] {
+  return volumes.map((v) => run(["buttervolume", "schedule", "snapshot", String(minutes), v]));
+}
+
+/** `buttervolume schedule replicate:IP MIN VOL` for each volume (0 disables). */
+export function scheduleReplication(ip: string, minutes: number, volumes: string[]): RunStep[] {
+  return volumes.map((v) =>
+    run(["buttervolume", "schedule", `replicate:${ip}`, String(minutes), v])
+  );
+}
+
+/** `buttervolume schedule purge:PATTERN MIN VOL` for each volume (0 disables). */
+export function schedulePurge(minutes: number, volumes: string[]): RunStep[] {
+  return volumes.map((v) =>
+    run(["buttervolume", "schedule", `purge:${PURGE_PATTERN}`, String(minutes), v])
+  );
+}
+
+/** Snapshots every 60 min, or replication to the slave's IP when there is one. */
+export function scheduleBackups(slaveIp: string | undefined, on: boolean, volumes: string[]) {
+  const minutes = on ? SNAPSHOT_MINUTES : 0;
+  return slaveIp === undefined
+    ? scheduleSnapshots(minutes, volumes)
+    : scheduleReplication(slaveIp, minutes, volumes);
+}
+
+/** A compose command for `project` run in `dir`: `<compose> -p PROJECT ARGS…`. */
+export function compose(cmd: readonly string[], project: string, dir: string, ...args: string[]) {
+  return run([...cmd, "-p", project, ...args], { cwd: dir });
+}
+
+/** `git clone --depth 1 --branch BRANCH -- REPO DIR`. */
+export function clone(repo: string, branch: string, dir: string): RunStep {
+  return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
+}
+
+/** `rm -rf DIR` (a checkout). */
+export function removeDir(dir: string): RunStep {
+  return run(["rm", "-rf", "--", dir]);
+}
+
+/** `sh update.sh -r REPO -b BRANCH` in the checkout. */
+export function updateScript(dir: string, repo: string, branch: string): RunStep {
+  return run(["sh", "update.sh", "-r", repo, "-b", branch], { cwd: dir });
+}
+
+/** Maintenance mode on (KV key present) or off (deleted). */
+export function maintenance(name: string, on: boolean): Step {
+  return on
+    ? { kind: "consul", call: { op: "kv-put", key: maintenanceKey(name), value: "" } }
+    : { kind: "consul", call: { op: "kv-delete", key: maintenanceKey(name) } };
+}
+
+/** The transfer notification `migrate/<name>/<status>` naming the event and the sender. */
+export function notifyTransfer(
+  name: string,
+  status: "success" | "failure",
+  eventId: string,
+  node: string,
+): Step {
+  return {
+    kind: "consul",
+    call: {
+      op: "kv-put",
+      key: `${transferPrefix(name)}${status}`,
+      value: { event: eventId, node },
+    },
+  };
+}
+
+/** Waits for the transfer notification, then deletes it. */
+export function awaitTransfer(name: string, eventId: string): Step[] {
+  return [
+    { kind: "wait-transfer", name, eventId },
+    { kind: "consul", call: { op: "kv-delete", key: transferPrefix(name), recurse: true } },
+  ];
+}
+
+/** A log message step. */
+export function note(message: string, level: "info" | "warning" = "info"): Step {
+  return { kind: "note", message, level };
+}

@@ -1,0 +1,359 @@
+/**
+ * Handling a batch of Consul events on this node: decode, de-duplicate, lock, gather the facts,
+ * plan, execute (or print in test mode), record failures in the application's KV document.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { Runner } from "../proc/types.ts";
+import { type AppIdentity, appIdentity, checkoutDir } from "./app.ts";
+import { exists, readCheckout } from "./checkout.ts";
+import { clone } from "./commands.ts";
+import type { ConsulApi } from "./consul.ts";
+import type { Effects } from "./effects.ts";
+import { describeRun, kvText, LiveEffects, PrintEffects } from "./effects.ts";
+import { BatchError, EventError, messageOf } from "./errors.ts";
+import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
+import { execute, type Outcome } from "./execute.ts";
+import { HandledEvents } from "./handled.ts";
+import { acquireLocks, type Release } from "./lock.ts";
+import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
+import { type Checkout, needsCheckout, planCheckout, planDeploy } from "./plan_deploy.ts";
+import { planDestroy } from "./plan_destroy.ts";
+import { planMigrate } from "./plan_migrate.ts";
+import { type AppError, type AppRecord, parseRecord } from "./record.ts";
+import { appKey, type Step } from "./steps.ts";
+
+/** The event names the handler knows. */
+export const EVENT_NAMES = ["deploy", "destroy", "migrate"] as const;
+
+/** Options of the handler. */
+export interface HandlerOptions {
+  /** Consul (reads in both modes; writes and the lock in live mode only). */
+  consul: ConsulApi;
+  /** Runs commands in live mode. */
+  runner: Runner;
+  /** Runs the real `git clone` into a scratch directory in test mode. */
+  checkoutRunner: Runner;
+  /** Logs. */
+  logger: Logger;
+  /** Where checkouts and the handled-events record live. */
+  deployDir: string;
+  /** This node's name; default: the Consul agent's. */
+  node?: string;
+  /** Test mode: print effects instead of performing them. */
+  test: boolean;
+  /** Where test mode prints (standard output by default). */
+  print: (line: string) => void;
+  /** The compose command, e.g. `["docker", "compose"]`. */
+  compose: readonly string[];
+  /** How long to wait for a busy application lock, ms. */
+  lockWaitMs: number;
+  /** How long a new master waits for the old master's transfer, ms. */
+  transferTimeoutMs: number;
+  /** Polling interval (lock, transfer), ms. */
+  pollMs: number;
+}
+
+/** Handles a batch given as text (the JSON array); 0 when every event went well, else 1. */
+export async function handleBatch(text: string, o: HandlerOptions): Promise<number> {
+  let raws: unknown[];
+  try {
+    raws = parseBatch(text);
+  } catch (error) {
+    if (!(error instanceof BatchError)) throw error;
+    o.logger.error(error.message);
+    return 1;
+  }
+  return await handleEvents(raws, o);
+}
+
+/** Handles parsed events in order; a bad or failed event does not stop the others. */
+export async function handleEvents(raws: unknown[], o: HandlerOptions): Promise<number> {
+  const handler = new Handler(o);
+  let failed = false;
+  for (const [index, raw] of raws.entries()) {
+    try {
+      if (!await handler.handle(raw, index)) failed = true;
+    } catch (error) {
+      o.logger.error(
+        error instanceof EventError
+          ? error.message
+          : `event ${eventLabel(raw, index)}: ${messageOf(error)}`,
+      );
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+class Handler {
+  readonly #o: HandlerOptions;
+  #node: string | undefined;
+  readonly #handled: HandledEvents;
+
+  constructor(o: HandlerOptions) {
+    this.#o = o;
+    this.#node = o.node;
+    this.#handled = new HandledEvents(o.deployDir);
+  }
+
+  async node(): Promise<string> {
+    this.#node ??= await this.#o.consul.nodeName();
+    return this.#node;
+  }
+
+  /**
+   * Handles one event; false when it was bad or failed. The event is recorded as handled once
+   * its application's lock is held, just before acting (a bad event is recorded too: it will not
+   * get better; an event refused for a busy lock is not, so that it is tried again).
+   */
+  async handle(raw: unknown, index: number): Promise<boolean> {
+    const o = this.#o;
+    const event = decodeEvent(raw, index);
+    if (await this.#handled.has(event.id)) {
+      o.logger.info(`Event already handled in the past: ${event.id}`);
+      return true;
+    }
+    o.logger.info(`Received event ${event.name} with ID ${event.id} and payload ${event.payload}`);
+    try {
+      switch (event.name) {
+        case "deploy":
+          return await this.#deploy(event);
+        case "destroy":
+          return await this.#destroy(event);
+        case "migrate":
+          return await this.#migrate(event);
+        default:
+          throw new EventError(
+            event.id,
+            "Name",
+            `unknown event name '${event.name}' (expected ${EVENT_NAMES.join(", ")})`,
+          );
+      }
+    } catch (error) {
+      if (error instanceof EventError) await this.#claim(event.id);
+      throw error;
+    }
+  }
+
+  async #claim(id: string): Promise<boolean> {
+    if (this.#o.test) return !await this.#handled.has(id);
+    await Deno.mkdir(this.#o.deployDir, { recursive: true });
+    return await this.#handled.claim(id);
+  }
+
+  async #deploy(event: DecodedEvent): Promise<boolean> {
+    const payload = parseDeploy(event.id, event.payload);
+    const app = appIdentity(payload.repo, payload.branch);
+    const members = await this.#o.consul.members();
+    for (const field of ["master", "slave"] as const) {
+      const name = payload[field];
+      if (name !== undefined && members[name] === undefined) {
+        const known = Object.keys(members).join(", ");
+        throw new EventError(event.id, `Payload.${field}`, `'${name}' is not a member (${known})`);
+      }
+    }
+    return await this.#locked(event, [app], async (node) => {
+      const o = this.#o;
+      const old = await this.#record(app.name);
+      let checkout: Checkout | undefined;
+      if (needsCheckout({ node, old, payload })) {
+        const dir = checkoutDir(o.deployDir, app.name, event.id);
+        const fetched = await this.#checkout(app, dir);
+        if (!fetched.ok) return fetched;
+        checkout = fetched.checkout;
+      }
+      const oldDir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
+      return planDeploy({
+        node,
+        eventId: event.id,
+        app,
+        payload,
+        old,
+        members,
+        deployDir: o.deployDir,
+        compose: o.compose,
+        oldCheckoutExists: oldDir !== "" && await exists(oldDir),
+        checkout,
+      });
+    });
+  }
+
+  async #destroy(event: DecodedEvent): Promise<boolean> {
+    const payload = parseDestroy(event.id, event.payload);
+    const app = appIdentity(payload.repo, payload.branch);
+    return await this.#locked(event, [app], async (node) => {
+      const o = this.#o;
+      const old = await this.#record(app.name);
+      const dir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
+      return planDestroy({
+        node,
+        app,
+        old,
+        members: await o.consul.members(),
+        deployDir: o.deployDir,
+        compose: o.compose,
+        checkoutExists: dir !== "" && await exists(dir),
+      });
+    });
+  }
+
+  async #migrate(event: DecodedEvent): Promise<boolean> {
+    const payload = parseMigrate(event.id, event.payload);
+    const source = appIdentity(payload.repo, payload.branch);
+    const target = appIdentity(payload.target.repo, payload.target.branch);
+    if (source.name === target.name) {
+      throw new EventError(event.id, "Payload.target", `is the source application ${source.name}`);
+    }
+    return await this.#locked(event, [target, source], async (node) => {
+      const o = this.#o;
+      const targetRecord = await this.#record(target.name);
+      const dir = targetRecord?.deploy_id
+        ? checkoutDir(o.deployDir, target.name, targetRecord.deploy_id)
+        : "";
+      return planMigrate({
+        node,
+        eventId: event.id,
+        source,
+        target,
+        sourceRecord: await this.#record(source.name),
+        targetRecord,
+        members: await o.consul.members(),
+        deployDir: o.deployDir,
+        compose: o.compose,
+        update: payload.update,
+        targetUpdateScript: dir !== "" && await exists(`${dir}/update.sh`),
+      });
+    });
+  }
+
+  /** Takes the apps' locks (live mode), plans with `plan`, executes, records a failure. */
+  async #locked(
+    event: DecodedEvent,
+    apps: AppIdentity[],
+    plan: (node: string) => Promise<Step[] | Outcome>,
+  ): Promise<boolean> {
+    const o = this.#o;
+    const node = await this.node();
+    const release: Release = o.test ? () => Promise.resolve() : await acquireLocks(
+      apps.map((a) => a.name),
+      {
+        consul: o.consul,
+        node,
+        logger: o.logger,
+        holder: { node, event: event.id, pid: Deno.pid },
+        waitMs: o.lockWaitMs,
+        pollMs: o.pollMs,
+      },
+    );
+    try {
+      if (!await this.#claim(event.id)) {
+        o.logger.info(`Event already handled in the past: ${event.id}`);
+        return true;
+      }
+      let outcome: Outcome;
+      try {
+        const steps = await plan(node);
+        outcome = Array.isArray(steps) ? await this.#execute(steps) : steps;
+      } catch (error) {
+        outcome = { ok: false, step: "planning", message: messageOf(error) };
+      }
+      if (outcome.ok) {
+        o.logger.info(`Event ${event.id} (${event.name} of ${apps[0].name}) done`);
+        return true;
+      }
+      o.logger.critical(
+        `event ${event.id}: ${event.name} of ${apps[0].name} failed at ${outcome.step}: ` +
+          outcome.message,
+      );
+      if (!o.test) {
+        await this.#recordError(apps[0], {
+          node,
+          event: event.id,
+          step: outcome.step,
+          message: outcome.message,
+        });
+      }
+      return false;
+    } finally {
+      await release();
+    }
+  }
+
+  #effects(): Effects {
+    const o = this.#o;
+    return o.test ? new PrintEffects(o.print, o.consul.url) : new LiveEffects({
+      runner: o.runner,
+      consul: o.consul,
+      logger: o.logger,
+      transferTimeoutMs: o.transferTimeoutMs,
+      pollMs: o.pollMs,
+    });
+  }
+
+  #execute(steps: Step[]): Promise<Outcome> {
+    return execute(steps, {
+      effects: this.#effects(),
+      logger: this.#o.logger,
+      consulUrl: this.#o.consul.url,
+      placeholders: this.#o.test,
+    });
+  }
+
+  /**
+   * Fetches the new checkout into `dir` and reads it. In test mode the clone is printed, and
+   * made for real in a scratch directory so its docker-compose.yml can be read.
+   */
+  async #checkout(
+    app: AppIdentity,
+    dir: string,
+  ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
+    const o = this.#o;
+    const outcome = await this.#execute(planCheckout(app, dir, await exists(dir)));
+    if (!outcome.ok) return outcome;
+    if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
+    const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
+    try {
+      const step = clone(app.repo, app.branch, `${scratch}/checkout`);
+      const argv = step.argv as string[];
+      const result = await o.checkoutRunner.run(argv);
+      if (result.code !== 0) {
+        return { ok: false, step: describeRun(argv), message: result.stderr.trim() };
+      }
+      return { ok: true, checkout: await readCheckout(`${scratch}/checkout`, dir, app.project) };
+    } finally {
+      await Deno.remove(scratch, { recursive: true });
+    }
+  }
+
+  async #record(name: string): Promise<Partial<AppRecord> | undefined> {
+    const entry = await this.#o.consul.kvGet(appKey(name));
+    return entry === undefined ? undefined : parseRecord(name, entry.value);
+  }
+
+  /** Stores the failure in `app/<name>` (check-and-set, so a concurrent write is not lost). */
+  async #recordError(app: AppIdentity, error: AppError): Promise<void> {
+    const o = this.#o;
+    const key = appKey(app.name);
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const entry = await o.consul.kvGet(key);
+        let doc: Record<string, unknown> = { repo_url: app.repo, branch: app.branch };
+        if (entry !== undefined) {
+          try {
+            doc = parseRecord(app.name, entry.value) as Record<string, unknown>;
+          } catch { /* overwrite an unreadable document */ }
+        }
+        doc.error = error;
+        if (await o.consul.kvPut(key, kvText(doc), { cas: entry?.modifyIndex ?? 0 })) {
+          o.logger.info(`Error stored in ${key}`);
+          return;
+        }
+      }
+      o.logger.error(`Could not store the error in ${key}: it kept changing`);
+    } catch (e) {
+      o.logger.error(`Could not store the error in ${key}: ${messageOf(e)}`);
+    }
+  }
+}
