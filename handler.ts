@@ -3,8 +3,7 @@
  *
  * @module
  */
+import { runCli } from "./lib/cli/run.ts";
 import { handlerCommand } from "./lib/handler/cli.ts";
 
-if (import.meta.main) {
-  await handlerCommand().parseAsync(Deno.args, { from: "user" });
-}
+if (import.meta.main) await runCli(handlerCommand(), Deno.args);

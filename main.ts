@@ -10,6 +10,8 @@ import { treeCommand } from "./lib/cli/tree.ts";
 import { resumeCommand, statusCommand } from "./lib/cli/fleet_commands.ts";
 import { runDemo } from "./lib/demo/demo.ts";
 import { syncCommand } from "./lib/sync/cli.ts";
+import { agentCommand } from "./lib/agent/cli.ts";
+import { handlerCommand } from "./lib/handler/cli.ts";
 
 /** Builds the whole command tree. */
 export function mainCommand(): Command {
@@ -19,6 +21,8 @@ export function mainCommand(): Command {
         "trees into ZooKeeper, converge hosts with the agent, run compose apps with the handler.",
     )
     .addCommand(syncCommand())
+    .addCommand(agentCommand())
+    .addCommand(handlerCommand())
     .addCommand(treeCommand())
     .addCommand(statusCommand())
     .addCommand(resumeCommand())
