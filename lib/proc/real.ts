@@ -3,9 +3,8 @@
  *
  * @module
  */
+import { killTree } from "./kill_tree.ts";
 import type { Runner, RunOptions, RunResult } from "./types.ts";
-
-const decoder = new TextDecoder();
 
 /** Runs real processes (argv only, no shell), capturing output. */
 export class RealRunner implements Runner {
@@ -32,23 +31,57 @@ export class RealRunner implements Runner {
       await writer.close();
     }
     let timedOut = false;
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
     const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
       timedOut = true;
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
+      killTree(child.pid);
     }, options.timeoutMs);
     try {
-      const out = await child.output();
+      const status = await child.status;
+      if (timedOut) {
+        // A descendant that escaped the kill may still hold the pipes: stop waiting for them.
+        const grace = setTimeout(() => {
+          stdout.cancel();
+          stderr.cancel();
+        }, 1000);
+        await Promise.allSettled([stdout.text, stderr.text]);
+        clearTimeout(grace);
+      }
       return {
         argv,
-        code: timedOut ? 124 : out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
+        code: timedOut ? 124 : status.code,
+        stdout: await stdout.text,
+        stderr: await stderr.text,
         timedOut,
       };
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** Reads a stream to the end as text; `cancel` stops early, keeping what was read. */
+function collect(stream: ReadableStream<Uint8Array>): { text: Promise<string>; cancel(): void } {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // cancelled
+    }
+    return text + decoder.decode();
+  })();
+  return {
+    text: done,
+    cancel: () => {
+      reader.cancel().catch(() => {});
+    },
+  };
 }

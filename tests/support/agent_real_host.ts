@@ -23,7 +23,7 @@ if [ "$1" = "-u" ]; then undeploy=yes; shift; fi
 if [ "$1" = "-r" ]; then shift 2; fi
 stem="$(echo "$1" | sed 's#^/##; s#/#,#g').$2"
 mkdir -p "$TEST_ROOT/etc/${app}" "$TEST_ROOT/var/log"
-${hang ? "echo starting\nexec sleep 600\n" : ""}if [ $undeploy = yes ]; then
+${hang ? "echo starting\nsleep 600\n" : ""}if [ $undeploy = yes ]; then
   rm -f "$TEST_ROOT/etc/${app}/$stem.deployed"
   echo "undeployed ${app} ${version} $1 $2" >>"$TEST_ROOT/var/log/deploys.log"
 else
