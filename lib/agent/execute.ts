@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { exists } from "../fs.ts";
 import type { Logger } from "../log.ts";
 import type { Deployment } from "./deployments.ts";
 import { underRoot } from "./identity.ts";
@@ -44,16 +45,6 @@ export interface ExecuteOptions {
   packages: PackageManager;
   /** Checked before each step: true abandons the deployment. */
   shouldAbandon?: () => boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Runs `steps` in order; throws the first failure. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { exists } from "../fs.ts";
 import { appOf, compareText } from "./deployments.ts";
 import { underRoot } from "./identity.ts";
 
@@ -55,16 +56,6 @@ export function markerStem(path: string, n: number): string {
 /** The root-less marker path `etc/<app>/<stem>.deployed` (and `.script` with `ext`). */
 export function markerFile(app: string, path: string, n: number, ext = "deployed"): string {
   return `/etc/${app}/${markerStem(path, n)}.${ext}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 async function listDir(path: string): Promise<string[]> {

@@ -3,19 +3,9 @@
  *
  * @module
  */
+import { exists } from "../fs.ts";
 import { BUTTERVOLUME_DRIVER, parseCompose } from "./compose.ts";
 import type { Checkout } from "./plan_deploy.ts";
-
-/** Whether a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 /**
  * Reads the checkout whose files are in `readDir`; `dir` is where it lives on the node (the

@@ -7,7 +7,8 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type AppIdentity, appIdentity, checkoutDir } from "./app.ts";
-import { exists, readCheckout } from "./checkout.ts";
+import { exists } from "../fs.ts";
+import { readCheckout } from "./checkout.ts";
 import { clone } from "./commands.ts";
 import type { ConsulApi } from "./consul.ts";
 import type { Effects } from "./effects.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { exists } from "../fs.ts";
 import type { Runner } from "../proc/types.ts";
 
 /** A git step failed; the message says which and what git said. */
@@ -47,16 +48,6 @@ function hasSpaceOrControl(text: string): boolean {
 function gitFailure(what: string, result: { stderr: string; stdout: string; code: number }) {
   const detail = (result.stderr || result.stdout).trim();
   return new GitError(`${what} failed (git exit ${result.code})${detail ? `: ${detail}` : ""}`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /**
