@@ -135,3 +135,30 @@ Deno.test(
     });
   },
 );
+
+Deno.test("a large import reports its progress after each transaction", options, async () => {
+  await withCluster(async (fixture, work) => {
+    const store = await fixture.open();
+    const repo = await makeRepo(work);
+    const padding = "x".repeat(300);
+    const lines = ["/big"];
+    for (let i = 0; i < 2500; i++) lines.push(`  /n${i}`, `    note = '${padding}'`);
+    await repo.write("big.zk", lines.join("\n") + "\n");
+    await repo.commit("big");
+    const log = memoryLogger();
+    const result = await syncRepository({
+      store,
+      runner: new RealRunner(),
+      log,
+      repoUrl: repo.path,
+      treeDir: `${work}/trees`,
+    });
+    equal(result.status, "synced");
+    const progress = log.lines.filter((l) => l.startsWith("INFO Imported "));
+    // 2 501 creates of ~330 bytes do not fit in one ZooKeeper transaction.
+    equal(progress.length >= 2, true, progress.join("\n"));
+    equal(progress.at(-1), "INFO Imported 2501 of 2501 changes");
+    const counts = progress.map((l) => Number(l.split(" ")[2]));
+    deepEqual(counts, [...counts].sort((a, b) => a - b));
+  });
+});

@@ -114,13 +114,25 @@ export function batchOps(ops: readonly StoreOp[], maxBytes: number): StoreOp[][]
   return batches;
 }
 
-/** Applies store ops in order, in as few `multi` calls under `store.maxMultiBytes` as possible. */
+/** Called after each transaction with the number of ops applied so far and in all. */
+export type ApplyProgress = (applied: number, total: number) => void;
+
+/**
+ * Applies store ops in order, in as few `multi` calls under `store.maxMultiBytes` as possible,
+ * reporting progress after each.
+ */
 export async function applyStoreOps(
   store: Store,
   ops: readonly StoreOp[],
+  onProgress?: ApplyProgress,
 ): Promise<ApplyResult> {
   const batches = batchOps(ops, store.maxMultiBytes);
-  for (const batch of batches) await store.multi(batch);
+  let applied = 0;
+  for (const batch of batches) {
+    await store.multi(batch);
+    applied += batch.length;
+    onProgress?.(applied, ops.length);
+  }
   return { writes: ops.length, transactions: batches.length };
 }
 
@@ -128,8 +140,12 @@ export async function applyStoreOps(
  * Applies tree ops in order, in as few `multi` transactions as the size limit allows. Each
  * transaction is atomic; when one fails, the earlier ones stay applied and the error is thrown.
  */
-export function applyOps(store: Store, ops: readonly TreeOp[]): Promise<ApplyResult> {
-  return applyStoreOps(store, toStoreOps(ops));
+export function applyOps(
+  store: Store,
+  ops: readonly TreeOp[],
+  onProgress?: ApplyProgress,
+): Promise<ApplyResult> {
+  return applyStoreOps(store, toStoreOps(ops), onProgress);
 }
 
 /** The properties of the node at `path`, or null when it does not exist. */

@@ -16,6 +16,9 @@ import { HOSTS_PATH, sameVersion, showVersion } from "./cluster_version.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 
+/** From this many changes on, an import logs its progress after each transaction. */
+export const PROGRESS_THRESHOLD = 1000;
+
 /** Name of the cluster lock (`/ZktoolsLocks/,hosts`). */
 export const CLUSTER_LOCK = ",hosts";
 
@@ -135,7 +138,11 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
       out(`~ ${HOSTS_PATH} version: ${showVersion(clusterVersion)} -> ${commit}`);
       return ok("dry-run", { commit, changes: diff.ops.length });
     }
-    const applied = await applyOps(store, diff.ops);
+    // Small imports keep the seed's transcript; a large one says how far it has got.
+    const progress = diff.ops.length >= PROGRESS_THRESHOLD
+      ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
+      : undefined;
+    const applied = await applyOps(store, diff.ops, progress);
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
     if (!await bumpVersion(store, commit, log)) return refused("all-stop", { commit });
     return ok("synced", { commit, changes: diff.ops.length });
