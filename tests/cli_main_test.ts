@@ -174,3 +174,15 @@ Deno.test("status shows the fleet and exits 1 on a host error; resume leaves ALL
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a malformed --store is a usage error (2) that shows the expected forms", async () => {
+  for (const entrypoint of ["sync.ts", "main.ts"]) {
+    const args = entrypoint === "sync.ts" ? ["/some/repo"] : ["status"];
+    const run = await runEntrypoint(entrypoint, [...args, "--store", "zk1:notaport"]);
+    equal(run.code, 2, `${entrypoint}: ${run.stderr}`);
+    match(
+      run.stderr,
+      /cannot open the store zk1:notaport: .*expected host:port\[,host:port\]\[\/chroot\] or file:PATH/,
+    );
+  }
+});

@@ -10,8 +10,7 @@ import { CliError } from "../cli/run.ts";
 import { addLogFormatOption, addStoreOption } from "../cli/store_option.ts";
 import { createLogger, type Logger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openStore } from "../store/open.ts";
-import type { Store } from "../store/types.ts";
+import { openStoreForCli } from "../cli/with_store.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
 import { message } from "./identity.ts";
@@ -69,12 +68,7 @@ export function agentCommand(): Command {
         );
       }
       const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
-      let store: Store;
-      try {
-        store = await openStore(flags.store);
-      } catch (error) {
-        throw new CliError(`Cannot open the store ${flags.store}: ${message(error)}`);
-      }
+      const store = await openStoreForCli(flags.store);
       try {
         const options: AgentOptions = {
           store,

@@ -7,7 +7,7 @@
 import { Command, Option } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openStore } from "../store/open.ts";
+import { openStoreForCli } from "../cli/with_store.ts";
 import { syncRepository } from "./sync.ts";
 
 /** The default ZooKeeper connect string. */
@@ -57,14 +57,7 @@ export function syncCommand(): Command {
       verbose: boolean;
     }) => {
       const log = createLogger({ format: parseLogFormat(opts.logFormat), debug: opts.verbose });
-      let store;
-      try {
-        store = await openStore(opts.store);
-      } catch (error) {
-        log.error(`Cannot open the store ${opts.store}: ${(error as Error).message}`);
-        Deno.exitCode = 1;
-        return;
-      }
+      const store = await openStoreForCli(opts.store);
       try {
         const result = await syncRepository({
           store,
