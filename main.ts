@@ -8,6 +8,8 @@ import { Command } from "commander";
 import { runCli } from "./lib/cli/run.ts";
 import { treeCommand } from "./lib/cli/tree.ts";
 import { resumeCommand, statusCommand } from "./lib/cli/fleet_commands.ts";
+import { planCommand } from "./lib/cli/plan.ts";
+import { eventCommand } from "./lib/cli/event.ts";
 import { runDemo } from "./lib/demo/demo.ts";
 import { syncCommand } from "./lib/sync/cli.ts";
 import { agentCommand } from "./lib/agent/cli.ts";
@@ -26,6 +28,8 @@ export function mainCommand(): Command {
     .addCommand(treeCommand())
     .addCommand(statusCommand())
     .addCommand(resumeCommand())
+    .addCommand(planCommand())
+    .addCommand(eventCommand())
     .addCommand(
       new Command("demo")
         .description(
