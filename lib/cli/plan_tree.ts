@@ -9,6 +9,7 @@ import type { Runner } from "../proc/types.ts";
 import { readTree } from "../store/tree_io.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { HOSTS_PATH, sameVersion, showVersion } from "../sync/cluster_version.ts";
+import { decideSync } from "../sync/decide.ts";
 import { updateCheckout } from "../sync/git.ts";
 import { planImport } from "../sync/plan.ts";
 import { listTreeFiles, readDesiredTree } from "../sync/tree_files.ts";
@@ -124,7 +125,7 @@ export async function planTree(
   };
 }
 
-/** What sync would do with `commit`, by its rules (ALL STOP, same version, lagging hosts). */
+/** What sync would do with `commit`: sync's own rule ({@linkcode decideSync}), in words. */
 function syncOutlook(
   fleet: FleetStatus,
   commit: string,
@@ -132,22 +133,24 @@ function syncOutlook(
 ): [SyncOutlook, string] {
   const apply = `apply ${changes} change${changes === 1 ? "" : "s"} and set the cluster ` +
     `version to ${commit}`;
-  if (fleet.state === "uninitialised") return ["initial", `sync would ${apply} (first sync)`];
-  if (fleet.state === "stopped") {
-    return ["all-stop", "sync would refuse: ALL STOP, cluster version is None"];
+  const hosts = fleet.hosts.map((h) => ({ id: h.id, version: h.version ?? undefined }));
+  const decision = decideSync(commit, fleet.version, hosts);
+  switch (decision.kind) {
+    case "all-stop":
+      return ["all-stop", "sync would refuse: ALL STOP, cluster version is None"];
+    case "up-to-date":
+      return ["up-to-date", `sync would do nothing: the cluster is already at ${commit}`];
+    case "not-converged":
+      return [
+        "not-converged",
+        `sync would refuse without --force: host ${decision.host.id} has not converged ` +
+        `(${showVersion(decision.host.version)} -> ${showVersion(fleet.version)})`,
+      ];
+    case "resync":
+      return fleet.state === "uninitialised"
+        ? ["initial", `sync would ${apply} (first sync)`]
+        : ["sync", `sync would ${apply}`];
   }
-  if (sameVersion(commit, fleet.version)) {
-    return ["up-to-date", `sync would do nothing: the cluster is already at ${commit}`];
-  }
-  const lagging = fleet.state === "paused" ? undefined : fleet.hosts.find((h) => !h.converged);
-  if (lagging !== undefined) {
-    return [
-      "not-converged",
-      `sync would refuse without --force: host ${lagging.id} has not converged ` +
-      `(${showVersion(lagging.version ?? undefined)} -> ${showVersion(fleet.version)})`,
-    ];
-  }
-  return ["sync", `sync would ${apply}`];
 }
 
 function message(error: unknown): string {

@@ -12,7 +12,8 @@ import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { updateCheckout } from "./git.ts";
-import { HOSTS_PATH, sameVersion, showVersion } from "./cluster_version.ts";
+import { HOSTS_PATH, showVersion } from "./cluster_version.ts";
+import { decideSync, type HostVersion } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 
@@ -94,22 +95,25 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     ? undefined
     : decodeProperties(hosts.data).version;
   log.info(`ZK Version: ${showVersion(clusterVersion)}`);
-  if (hosts !== null && clusterVersion === null) {
+  const decision = decideSync(
+    commit,
+    clusterVersion,
+    hosts === null ? [] : await hostVersions(store, hosts.children),
+    options.force,
+  );
+  if (decision.kind === "all-stop") {
     log.critical("ALL STOP, cluster version is None");
     return refused("all-stop", { commit });
   }
-  if (sameVersion(commit, clusterVersion)) return ok("up-to-date", { commit });
-
-  if (!options.force && hosts !== null && clusterVersion !== false) {
-    const lagging = await firstLaggingHost(store, hosts.children, clusterVersion);
-    if (lagging !== undefined) {
-      log.error(
-        `Version mismatch detected, can't resync since host ${lagging.id} has not converged ` +
-          `(${showVersion(lagging.version)} -> ${showVersion(clusterVersion)})`,
-      );
-      return refused("not-converged", { commit });
-    }
+  if (decision.kind === "up-to-date") return ok("up-to-date", { commit });
+  if (decision.kind === "not-converged") {
+    log.error(
+      `Version mismatch detected, can't resync since host ${decision.host.id} has not converged ` +
+        `(${showVersion(decision.host.version)} -> ${showVersion(clusterVersion)})`,
+    );
+    return refused("not-converged", { commit });
   }
+
   // The lock comes before anything else is said or read (as the seed's transcript shows); a
   // dry run takes none, since it must not write even the lock nodes.
   const lock = options.dryRun ? undefined : await store.tryLock(CLUSTER_LOCK);
@@ -154,19 +158,12 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
   }
 }
 
-/** The first host (by id) whose version is not the cluster version. */
-async function firstLaggingHost(
-  store: Store,
-  ids: readonly string[],
-  clusterVersion: Value | undefined,
-): Promise<{ id: string; version: Value | undefined } | undefined> {
+/** The versions the hosts' nodes report, in id order (nodes gone meanwhile are skipped). */
+async function hostVersions(store: Store, ids: readonly string[]): Promise<HostVersion[]> {
   const nodes = await store.getMany(ids.map((id) => joinPath(HOSTS_PATH, id)));
-  for (const [i, node] of nodes.entries()) {
-    if (node === null) continue;
-    const version = decodeProperties(node.data).version;
-    if (!sameVersion(version, clusterVersion)) return { id: ids[i], version };
-  }
-  return undefined;
+  return nodes.flatMap((node, i) =>
+    node === null ? [] : [{ id: ids[i], version: decodeProperties(node.data).version }]
+  );
 }
 
 /** The live subtrees of the top-level nodes the desired tree names, under one root. */
