@@ -186,3 +186,46 @@ Deno.test("a malformed --store is a usage error (2) that shows the expected form
     );
   }
 });
+
+Deno.test("read-only commands and dry runs never create an embedded store file", async () => {
+  const dir = await tempDir();
+  const store = `${dir}/nowhere/store.json`;
+  try {
+    for (const args of [["status"], ["tree", "export"], ["resume", "3"]]) {
+      const run = await runEntrypoint("main.ts", [...args, "--store", `file:${store}`]);
+      equal(run.code, 1, args.join(" "));
+      match(
+        run.stderr,
+        /no embedded store at .*nowhere\/store\.json: this command does not create one/,
+      );
+    }
+    await Deno.writeTextFile(`${dir}/t.zk`, "/a\n");
+    const dry = await runEntrypoint("main.ts", [
+      "tree",
+      "import",
+      `${dir}/t.zk`,
+      "--dry-run",
+      "--store",
+      `file:${store}`,
+    ]);
+    equal(dry.code, 0, dry.stderr);
+    equal(dry.stdout, "+ /a\n");
+    equal(await Deno.stat(`${dir}/nowhere`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--log-format json turns a command's error into a JSON log record", async () => {
+  const run = await runEntrypoint("main.ts", [
+    "status",
+    "--store",
+    "file:/nonexistent-cd/x.json",
+    "--log-format",
+    "json",
+  ]);
+  equal(run.code, 1);
+  const record = JSON.parse(run.stderr.trim());
+  equal(record.level, "ERROR");
+  match(record.msg, /^no embedded store at \/nonexistent-cd\/x\.json/);
+});

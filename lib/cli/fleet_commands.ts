@@ -25,7 +25,7 @@ export function statusCommand(): Command {
           "error — usable from monitoring.",
       ),
   ).action(async (opts: { store: string; json: boolean }) => {
-    const status = await withStore(opts.store, readFleetStatus);
+    const status = await withStore(opts.store, readFleetStatus, { mustExist: true });
     if (opts.json) {
       console.log(JSON.stringify({ ...status, version: status.version ?? null }, null, 2));
     } else {
@@ -51,6 +51,7 @@ export function resumeCommand(): Command {
     const before = await withStore(
       opts.store,
       (store) => resumeCluster(store, version, opts.force),
+      { mustExist: true },
     );
     console.log(`cluster version ${showVersion(before)} -> ${showVersion(version)}`);
   });

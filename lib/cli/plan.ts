@@ -80,8 +80,9 @@ export function planCommand(): Command {
     if (flags.root !== undefined && flags.host.length > 1) {
       throw new CliError("--root reads one host's installed state: give at most one --host", 2);
     }
-    await checkStoreExists(flags.store);
-    const { tree, hosts } = await withStore(flags.store, (store) => plan(store, source, flags));
+    const { tree, hosts } = await withStore(flags.store, (store) => plan(store, source, flags), {
+      mustExist: true,
+    });
     if (flags.json) {
       console.log(JSON.stringify(planJson(tree, hosts), null, 2));
     } else {
@@ -108,21 +109,6 @@ function repoSource(repoUrl: string | undefined, flags: PlanFlags): RepoSource |
 function checkHostId(id: string, where: string): void {
   if (id === "" || id.includes("/") || id.trim() !== id) {
     throw new CliError(`${where}: not a host id: '${id}'`, 2);
-  }
-}
-
-/** Opening a missing embedded store would create it: refuse instead, nothing to plan against. */
-async function checkStoreExists(connect: string): Promise<void> {
-  if (!connect.startsWith("file:")) return;
-  const path = connect.slice("file:".length);
-  try {
-    await Deno.stat(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new CliError(
-      `no embedded store at ${path}: plan never creates one (sync into it first, or plan ` +
-        `against the store that holds the cluster)`,
-    );
   }
 }
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Command, CommanderError } from "commander";
+import { type Command, CommanderError, Option } from "commander";
+import { createLogger, type LogFormat } from "../log.ts";
 
 /** Makes every command in the tree throw instead of exiting, so exit codes stay ours. */
 export function throwOnUsageErrors(command: Command): Command {
@@ -25,8 +26,40 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Gives every command that runs something (a leaf of the tree) a `--log-format text|json`
+ * option when it has none, so errors can always be asked for as JSON lines.
+ */
+export function addLogFormatEverywhere(command: Command): Command {
+  if (command.commands.length === 0) {
+    if (!command.options.some((o) => o.long === "--log-format")) {
+      command.addOption(
+        new Option("--log-format <format>", "errors (and logs) as text or JSON lines")
+          .choices(["text", "json"]).default("text"),
+      );
+    }
+  }
+  for (const sub of command.commands) addLogFormatEverywhere(sub as Command);
+  return command;
+}
+
+/** The `--log-format` the arguments ask for (text unless `json` is given). */
+export function logFormatOf(args: readonly string[]): LogFormat {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--log-format" && args[i + 1] === "json") return "json";
+    if (args[i] === "--log-format=json") return "json";
+  }
+  return "text";
+}
+
+function reportError(args: readonly string[], message: string): void {
+  if (logFormatOf(args) === "json") createLogger({ format: "json" }).error(message);
+  else console.error(`error: ${message}`);
+}
+
 /** Parses `args` and runs the matching action, then exits the process with its code. */
 export async function runCli(command: Command, args: string[]): Promise<never> {
+  addLogFormatEverywhere(command);
   throwOnUsageErrors(command);
   try {
     await command.parseAsync(args, { from: "user" });
@@ -37,10 +70,10 @@ export async function runCli(command: Command, args: string[]): Promise<never> {
       Deno.exit(benign ? 0 : 2);
     }
     if (error instanceof CliError) {
-      console.error(`error: ${error.message}`);
+      reportError(args, error.message);
       Deno.exit(error.exitCode);
     }
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    reportError(args, error instanceof Error ? error.message : String(error));
     Deno.exit(1);
   }
   Deno.exit(typeof Deno.exitCode === "number" ? Deno.exitCode : 0);

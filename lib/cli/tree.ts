@@ -7,11 +7,11 @@ import { Command } from "commander";
 import { applyOps, readTree } from "../store/tree_io.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
-import type { TreeOp } from "../tree/model.ts";
+import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
 import { parseTree } from "../tree/parse.ts";
 import { addStoreOption } from "./store_option.ts";
 import { CliError } from "./run.ts";
-import { withStore } from "./with_store.ts";
+import { isMissingFileStore, withStore } from "./with_store.ts";
 
 /** Normalises a node path argument (`/`, `/a/b`), naming the bad one. */
 export function normalisePath(path: string): string {
@@ -58,7 +58,7 @@ export function treeCommand(): Command {
           ephemeral: opts.ephemeral,
         });
       await Deno.stdout.write(new TextEncoder().encode(printed));
-    });
+    }, { mustExist: true });
   });
 
   addStoreOption(
@@ -75,14 +75,22 @@ export function treeCommand(): Command {
     async (file: string, path: string, opts: { store: string; trim: boolean; dryRun: boolean }) => {
       const at = normalisePath(path);
       const desired = parseTree(await readText(file), file);
-      await withStore(opts.store, async (store) => {
-        const live = await store.get(at) === null
-          ? { name: "", properties: {}, children: new Map() }
-          : { ...(await readTree(store, at, { ephemeral: true })), name: "", properties: {} };
+      const plan = (live: TreeNode) => {
         const diff = diffTrees(desired, live, { trim: opts.trim });
         const ops = rebaseOps(diff.ops, at);
         const lines = formatDiff({ ops, extra: diff.extra.map((p) => at === "/" ? p : at + p) });
         for (const line of lines) console.log(line);
+        return ops;
+      };
+      if (opts.dryRun && await isMissingFileStore(opts.store)) {
+        plan(emptyNode()); // a dry run must not create the store file
+        return;
+      }
+      await withStore(opts.store, async (store) => {
+        const live = await store.get(at) === null
+          ? emptyNode()
+          : { ...(await readTree(store, at, { ephemeral: true })), name: "", properties: {} };
+        const ops = plan(live);
         if (opts.dryRun) return;
         if (at !== "/" && await store.get(at) === null) {
           await store.create(at, "", { parents: true });

@@ -7,11 +7,38 @@ import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { CliError } from "./run.ts";
 
+/** Whether `connect` names an embedded store whose file does not exist yet. */
+export async function isMissingFileStore(connect: string): Promise<boolean> {
+  if (!connect.startsWith("file:")) return false;
+  try {
+    await Deno.stat(connect.slice("file:".length));
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    throw error;
+  }
+}
+
+/** How a command opens its store. */
+export interface OpenForCli {
+  /**
+   * The command only reads or edits an existing cluster: a `file:` store that does not exist is
+   * refused (opening it would create an empty one) instead of created.
+   */
+  mustExist?: boolean;
+}
+
 /**
  * Opens the store at `connect` for a command; failing that, a CliError that says what to do
  * (a bad address is a usage error, exit 2).
  */
-export async function openStoreForCli(connect: string): Promise<Store> {
+export async function openStoreForCli(connect: string, how: OpenForCli = {}): Promise<Store> {
+  if (how.mustExist && await isMissingFileStore(connect)) {
+    throw new CliError(
+      `no embedded store at ${connect.slice("file:".length)}: this command does not create ` +
+        `one (sync into it first, or name the store that holds the cluster with --store)`,
+    );
+  }
   try {
     return await openStore(connect);
   } catch (error) {
@@ -34,8 +61,12 @@ export async function openStoreForCli(connect: string): Promise<Store> {
 }
 
 /** Runs `fn` with the store at `connect` (see {@linkcode openStoreForCli}), then closes it. */
-export async function withStore<T>(connect: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStoreForCli(connect);
+export async function withStore<T>(
+  connect: string,
+  fn: (store: Store) => Promise<T>,
+  how: OpenForCli = {},
+): Promise<T> {
+  const store = await openStoreForCli(connect, how);
   try {
     return await fn(store);
   } finally {
