@@ -28,3 +28,19 @@ Deno.test("an unfinished frame is kept until the rest arrives, byte by byte", ()
   equal(splitter.pending, bytes.length - 1);
   deepEqual(splitter.push(new Uint8Array([9])).map((f) => [...f]), [bytes]);
 });
+
+Deno.test("a large frame in many chunks is joined once, with the next frame after it", () => {
+  const body = new Uint8Array(100_000).map((_, i) => i % 251);
+  const prefix = [0, 1, 0x86, 0xa0]; // 100 000
+  const stream = new Uint8Array([...prefix, ...body, ...frame(1, 2)]);
+  const splitter = new FrameSplitter();
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < stream.length; at += 1_000) {
+    out.push(...splitter.push(stream.subarray(at, at + 1_000)));
+    if (at + 1_000 < 100_004) equal(out.length, 0);
+  }
+  deepEqual(out.map((f) => f.length), [100_004, 6]);
+  deepEqual([...out[0].subarray(4)], [...body]);
+  deepEqual([...out[1]], frame(1, 2));
+  equal(splitter.pending, 0);
+});

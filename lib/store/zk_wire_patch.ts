@@ -10,31 +10,105 @@
  * and hands the library one frame at a time; a partial frame belongs to one socket and is
  * dropped with it.
  *
+ * It also lets the store send requests the library does not know ({@linkcode queueRawRequest}):
+ * they go through the library's queues (so xids and ordering stay consistent, and connection
+ * loss or session expiry fails them like any request), and their response frame is handed to
+ * their callback before the library's dispatch, which would drop the socket on an unknown op.
+ *
  * The store contract tests run through the patched client.
  *
  * @module
  */
 
 import ConnectionManager from "node-zookeeper-client/lib/ConnectionManager.js";
+import { Buffer } from "node:buffer";
+
+/** The library's connection state while waiting for the connect response. */
+const CONNECTING = 1;
+
+/** A request encoded by the caller; `raw` marks it as answered by the patch. */
+interface RawRequest {
+  header: { xid: number; type: number };
+  payload: null;
+  raw: true;
+  toBuffer(): Uint8Array;
+}
+
+/** A queued or sent request, as the library keeps them. */
+interface Packet {
+  request: { header: { xid: number } | null; raw?: true };
+  callback?: (error: unknown, response?: unknown) => void;
+}
 
 /** The parts of the library's ConnectionManager the patch touches. */
-interface Manager {
+export interface Manager {
   socket?: { write(data: Uint8Array): boolean } | null;
+  state: number;
+  zxid: Uint8Array;
   pendingBuffer: Uint8Array | null;
+  pendingQueue: Packet[];
+  queue(request: RawRequest, callback: (error: unknown, frame?: unknown) => void): void;
   onSocketData(chunk: Uint8Array): void;
 }
 
 /**
+ * Queues a request of op `type` whose bytes `encode` makes (a whole frame, length prefix
+ * included) once the library has given it an xid. `callback` gets the response frame (its own
+ * copy, length prefix included), or the library's exception when the request fails before an
+ * answer (connection loss, session expiry, closed client).
+ */
+export function queueRawRequest(
+  manager: Manager,
+  type: number,
+  encode: (xid: number) => Uint8Array,
+  callback: (error: unknown, frame?: Uint8Array) => void,
+): void {
+  const request: RawRequest = {
+    header: { xid: 0, type },
+    payload: null,
+    raw: true,
+    toBuffer() {
+      const bytes = encode(this.header.xid);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  };
+  manager.queue(request, (error, frame) => callback(error, frame as Uint8Array | undefined));
+}
+
+/** Answers the oldest pending request with `frame` if it is a raw one with that xid. */
+function answerRaw(manager: Manager, frame: Uint8Array): boolean {
+  const head = manager.pendingQueue[0];
+  if (head?.request.raw !== true || manager.state === CONNECTING || frame.length < 16) {
+    return false;
+  }
+  const xid = new DataView(frame.buffer, frame.byteOffset, 8).getInt32(4);
+  if (xid !== head.request.header?.xid) return false; // the library drops the socket
+  manager.pendingQueue.shift();
+  manager.zxid = Buffer.from(frame.slice(8, 16)); // as the library does for every reply
+  head.callback?.(null, frame.slice());
+  return true;
+}
+
+/**
  * Cuts a byte stream of ZooKeeper frames (a 4-byte big-endian length, then that many bytes)
- * into whole frames, in linear time, keeping an unfinished frame for the next chunk.
+ * into whole frames, in linear time, keeping an unfinished frame for the next chunk. The chunks
+ * of a frame that spans many are joined once, when it is complete.
  */
 export class FrameSplitter {
-  #rest: Uint8Array | null = null;
+  #parts: Uint8Array[] = [];
+  #held = 0;
 
   /** Adds a chunk and returns the whole frames now available, length prefix included. */
   push(chunk: Uint8Array): Uint8Array[] {
-    const buffer = this.#rest === null ? chunk : concat(this.#rest, chunk);
-    this.#rest = null;
+    let buffer = chunk;
+    if (this.#parts.length > 0) {
+      this.#parts.push(chunk);
+      this.#held += chunk.length;
+      if (this.#held < this.#needed()) return [];
+      buffer = concat(this.#parts, this.#held);
+      this.#parts = [];
+      this.#held = 0;
+    }
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     const frames: Uint8Array[] = [];
     let offset = 0;
@@ -44,20 +118,36 @@ export class FrameSplitter {
       frames.push(buffer.subarray(offset, offset + size + 4));
       offset += size + 4;
     }
-    if (offset < buffer.length) this.#rest = buffer.slice(offset);
+    if (offset < buffer.length) {
+      this.#parts = [buffer.slice(offset)];
+      this.#held = buffer.length - offset;
+    }
     return frames;
   }
 
   /** Bytes held for an unfinished frame. */
   get pending(): number {
-    return this.#rest?.length ?? 0;
+    return this.#held;
+  }
+
+  /** The size of the unfinished frame with its prefix (Infinity while the prefix is partial). */
+  #needed(): number {
+    if (this.#parts[0].length < 4) {
+      if (this.#held < 4) return Infinity;
+      this.#parts = [concat(this.#parts, this.#held)];
+    }
+    const first = this.#parts[0];
+    return new DataView(first.buffer, first.byteOffset, 4).getInt32(0) + 4;
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
   return joined;
 }
 
@@ -73,6 +163,7 @@ function onSocketData(this: Manager, original: (chunk: Uint8Array) => void, chun
     splitters.set(this, state);
   }
   for (const frame of state.splitter.push(chunk)) {
+    if (answerRaw(this, frame)) continue;
     this.pendingBuffer = null;
     original.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
     // The library may have dropped the socket (protocol error): the rest is meaningless.

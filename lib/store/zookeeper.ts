@@ -1,7 +1,8 @@
 /**
  * The ZooKeeper store: {@linkcode Store} on a ZooKeeper ensemble through `node-zookeeper-client`.
  *
- * - Reads are pipelined: {@linkcode ZooKeeperStore.getMany} sends every request at once.
+ * - Reads are batched and pipelined: {@linkcode ZooKeeperStore.getMany} sends `multiRead`
+ *   requests (ZooKeeper ≥ 3.6), all at once; on older servers one request per node, all at once.
  * - Watches are persistent, built from one-shot watches that are re-armed after each event,
  *   reconnect and session expiry.
  * - On session expiry a new session is opened transparently: listeners see `expired`, then
@@ -11,7 +12,18 @@
  *
  * @module
  */
-import { patchConnectionManager } from "./zk_wire_patch.ts";
+import { type Manager, patchConnectionManager, queueRawRequest } from "./zk_wire_patch.ts";
+import {
+  encodeMultiRead,
+  ERROR,
+  GET_CHILDREN,
+  GET_DATA,
+  MULTI_READ,
+  type MultiReadReply,
+  parseMultiRead,
+  type ReadOp,
+  type ReadResult,
+} from "./zk_multi_read.ts";
 import { Buffer } from "node:buffer";
 import {
   type EphemeralHandle,
@@ -106,6 +118,11 @@ export function connectZooKeeper(
 
 /** The largest multi payload sent: well under the server's 1 MiB `jute.maxbuffer`. */
 const MAX_MULTI_BYTES = 512 * 1024;
+/** Ops per `multiRead` request: small replies (node data is small), many in flight. */
+const READ_BATCH = 500;
+/** ZooKeeper's error codes for "no such node" and "op not implemented by this server". */
+const ZK_NO_NODE = -101;
+const ZK_UNIMPLEMENTED = -6;
 /** How long `close` waits for the server to end the session. */
 const CLOSE_WAIT_MS = 3_000;
 
@@ -114,6 +131,14 @@ interface Watch {
   readonly onChange: (node: StoredNode | null) => void;
   readonly watcher: ZkWatcher;
   stopped: boolean;
+}
+
+const utf8 = new TextDecoder();
+
+/** The error of a failed (or unexpected) `multiRead` result. */
+function resultError(result: ReadResult, what: string, path: string): StoreError {
+  if (result.type === ERROR) return toStoreError(zk.Exception.create(result.err), what, path);
+  return new StoreError("INVALID", `zookeeper ${what} got a result of op ${result.type}`, path);
 }
 
 function isZero(buffer: Buffer | undefined): boolean {
@@ -136,6 +161,8 @@ export class ZooKeeperStore implements Store {
   readonly #operationTimeoutMs: number;
   #client: ZkClient | undefined;
   #connected = false;
+  /** False once the server refused `multiRead` (older than 3.6): reads go node by node. */
+  #multiRead = true;
   #recovering = false;
   #closed = false;
   #connectedWaiters: (() => void)[] = [];
@@ -363,17 +390,124 @@ export class ZooKeeperStore implements Store {
   }
 
   /**
-   * Reads many nodes with every request in flight at once. A node's `getData` stat tells how
-   * many children it has, so `getChildren` is only asked of nodes that have some (most nodes of
-   * a cluster tree are leaves).
+   * Reads many nodes with every request in flight at once: `multiRead` batches of `getData`,
+   * each followed by a batch of `getChildren` for the nodes whose stat says they have children
+   * (most nodes of a cluster tree are leaves). Without `multiRead`, one request per node.
    */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    try {
-      for (const path of paths) validatePath(path);
-    } catch (error) {
-      return Promise.reject(error);
+  async getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+    for (const path of paths) validatePath(path);
+    if (this.#multiRead) {
+      try {
+        return await this.#readBatches(paths);
+      } catch (error) {
+        // A server older than 3.6 refuses `multiRead` and drops the connection: read again
+        // node by node (requests wait for the reconnect).
+        if (this.#multiRead || !isCode(error, "CONNECTION")) throw error;
+      }
     }
-    return Promise.all(paths.map((path) => this.#read(path)));
+    return await Promise.all(paths.map((path) => this.#read(path)));
+  }
+
+  /** Reads `paths` in `multiRead` batches, all in flight at once. */
+  async #readBatches(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+    const nodes: (StoredNode | null)[] = new Array(paths.length).fill(null);
+    const batches: Promise<void>[] = [];
+    for (let start = 0; start < paths.length; start += READ_BATCH) {
+      batches.push(this.#readBatch(paths.slice(start, start + READ_BATCH), nodes, start));
+    }
+    await Promise.all(batches);
+    return nodes;
+  }
+
+  /** Reads `paths` into `nodes` from `offset` on: one `multiRead` of data, one of children. */
+  async #readBatch(
+    paths: readonly string[],
+    nodes: (StoredNode | null)[],
+    offset: number,
+  ): Promise<void> {
+    const data = await this.#multiReadOps(GET_DATA, paths);
+    if (data === undefined) {
+      const read = await Promise.all(paths.map((path) => this.#read(path)));
+      read.forEach((node, i) => nodes[offset + i] = node);
+      return;
+    }
+    const parents: number[] = [];
+    data.forEach((result, i) => {
+      if (result.type === GET_DATA) {
+        nodes[offset + i] = {
+          data: utf8.decode(result.data),
+          version: result.stat.version,
+          ephemeral: result.stat.ephemeralOwner !== 0n,
+          children: [],
+        };
+        if (result.stat.numChildren > 0) parents.push(i);
+      } else if (result.type !== ERROR || result.err !== ZK_NO_NODE) {
+        throw resultError(result, "getData", paths[i]);
+      }
+    });
+    if (parents.length === 0) return;
+    const children = await this.#multiReadOps(GET_CHILDREN, parents.map((i) => paths[i]));
+    for (const [k, i] of parents.entries()) {
+      const result = children?.[k] ?? await this.#childrenOf(paths[i]);
+      if (result.type === GET_CHILDREN) {
+        nodes[offset + i]!.children = result.children.sort();
+      } else if (result.type === ERROR && result.err === ZK_NO_NODE) {
+        nodes[offset + i] = null; // gone between the two reads
+      } else {
+        throw resultError(result, "getChildren", paths[i]);
+      }
+    }
+  }
+
+  /** `getChildren` of one node as a read result (the fallback of a refused `multiRead`). */
+  async #childrenOf(path: string): Promise<ReadResult> {
+    const abs = this.#abs(path);
+    try {
+      const children = await this.#request<string[]>(
+        "getChildren",
+        path,
+        (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
+      );
+      return { type: GET_CHILDREN, children };
+    } catch (error) {
+      if (isCode(error, "NO_NODE")) return { type: ERROR, err: ZK_NO_NODE };
+      throw error;
+    }
+  }
+
+  /**
+   * One `multiRead` of op `type` on every path (relative). Resolves to one result per path, or
+   * undefined when the server refused the request (then the caller reads node by node; a
+   * server without `multiRead` is remembered).
+   */
+  async #multiReadOps(
+    type: ReadOp["type"],
+    paths: readonly string[],
+  ): Promise<ReadResult[] | undefined> {
+    const ops = paths.map((path): ReadOp => ({ type, path: this.#abs(path) }));
+    const what = type === GET_DATA ? "multiRead getData" : "multiRead getChildren";
+    const where = paths.length === 1 ? paths[0] : `${paths[0]} (first of ${paths.length})`;
+    const reply = await this.#request<MultiReadReply>(what, where, (c, done) => {
+      const manager = c.connectionManager as unknown as Manager;
+      queueRawRequest(manager, MULTI_READ, (xid) => encodeMultiRead(xid, ops), (error, frame) => {
+        if (error) return done(error);
+        try {
+          done(null, parseMultiRead(frame!));
+        } catch (parseError) {
+          done(parseError);
+        }
+      });
+    });
+    if (reply.err === 0 && reply.results.length === ops.length) return reply.results;
+    if (reply.err === ZK_UNIMPLEMENTED) this.#multiRead = false;
+    else if (reply.err === 0) {
+      throw new StoreError(
+        "INVALID",
+        `zookeeper ${what} answered ${reply.results.length} results for ${ops.length} ops`,
+        where,
+      );
+    }
+    return undefined;
   }
 
   async #read(path: string): Promise<StoredNode | null> {
