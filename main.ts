@@ -33,7 +33,8 @@ export function mainCommand(): Command {
     .addCommand(
       new Command("demo")
         .description(
-          "build an example repository in a temp dir, sync it into the embedded store, print it",
+          "try everything with no server: sync an example repository into the embedded store, " +
+            "plan and run the agent on a simulated host, run the handler in test mode",
         )
         .option("--dir <dir>", "work in this directory instead of a new temporary one")
         .action(async (opts: { dir?: string }) => {

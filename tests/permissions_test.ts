@@ -29,7 +29,7 @@ import { makeRepo } from "./support/git_repo.ts";
 import { startZooKeeper } from "./support/zookeeper_server.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const FAKE_YUM = new URL("./support/agent_fake_yum.sh", import.meta.url).pathname;
+const FAKE_YUM = new URL("../testdata/demo/simulated-yum.sh", import.meta.url).pathname;
 const COMPOSE_APP = new URL("../testdata/handler/lycee-test-mlf/", import.meta.url).pathname;
 const HOST_ID = "0a0a0a0a0a0a";
 const NODE = "node1";

@@ -1,6 +1,6 @@
 /**
  * A real host for the agent's end-to-end tests: a temp root, a `yum` on `PATH` that imitates
- * yum (`agent_fake_yum.sh`), a package repository of real shell deploy scripts, and the agent
+ * yum (testdata/demo/simulated-yum.sh, the demo's simulated yum), a package repository of real shell deploy scripts, and the agent
  * as a separate `deno run -A agent.ts` process whose log is collected.
  *
  * @module
@@ -8,7 +8,7 @@
 import { writeFiles } from "./agent_fake_host.ts";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
-const FAKE_YUM = new URL("./agent_fake_yum.sh", import.meta.url).pathname;
+const SIMULATED_YUM = new URL("../../testdata/demo/simulated-yum.sh", import.meta.url).pathname;
 
 /**
  * A deploy script for app `app` of package version `version`: writes or removes its marker and
@@ -65,7 +65,7 @@ export class RealHost {
     const repo = `${dir}/${name}-repo`;
     await writeFiles(root, { "etc/zmh/pxemac": `${id}\n` });
     await Deno.mkdir(bin, { recursive: true });
-    await Deno.copyFile(FAKE_YUM, `${bin}/yum`);
+    await Deno.copyFile(SIMULATED_YUM, `${bin}/yum`);
     await Deno.chmod(`${bin}/yum`, 0o755);
     for (const [pkg, versions] of Object.entries(packages)) {
       for (const [version, script] of Object.entries(versions)) {
@@ -76,7 +76,7 @@ export class RealHost {
     }
     return new RealHost(root, id, name, {
       TEST_ROOT: root,
-      FAKE_YUM_REPO: repo,
+      SIMULATED_YUM_REPO: repo,
       PATH: `${bin}:${Deno.env.get("PATH")}`,
       NO_COLOR: "1",
     });

@@ -1,12 +1,17 @@
 #!/bin/sh
-# A stand-in for yum in the agent's end-to-end tests. Packages are directories
-# $FAKE_YUM_REPO/<name>/<version>/, installed by copying one to $TEST_ROOT/opt/<name>; the
-# installed version is kept in $TEST_ROOT/var/lib/fake-yum/<name>. Like yum, it reports a
-# package it cannot find and still exits 0, so the agent has to verify every install.
+# A simulated yum, for the demo (`clusterdeploy demo`) and the agent's end-to-end tests.
+# Packages are directories $SIMULATED_YUM_REPO/<name>/<version>/ (FAKE_YUM_REPO is accepted
+# too), installed by copying one to $TEST_ROOT/opt/<name>; the installed version is kept in
+# $TEST_ROOT/var/lib/simulated-yum/<name>. Like yum, it reports a package it cannot find and
+# still exits 0, so the agent has to verify every install.
 set -u
 root="${TEST_ROOT:?TEST_ROOT is not set}"
-repo="${FAKE_YUM_REPO:?FAKE_YUM_REPO is not set}"
-db="$root/var/lib/fake-yum"
+repo="${SIMULATED_YUM_REPO:-${FAKE_YUM_REPO:-}}"
+if [ -z "$repo" ]; then
+  echo "simulated yum: set SIMULATED_YUM_REPO to the package directory" >&2
+  exit 1
+fi
+db="$root/var/lib/simulated-yum"
 mkdir -p "$db"
 while [ $# -gt 0 ]; do
   case "$1" in -y | -q) shift ;; *) break ;; esac
@@ -15,13 +20,13 @@ command="${1:-}"
 [ $# -gt 0 ] && shift
 case "$command" in
 clean)
-  echo "Cleaning repos: fake"
+  echo "Cleaning repos: simulated"
   ;;
 list) # list installed NAME
   name="$2"
   if [ -f "$db/$name" ]; then
     echo "Installed Packages"
-    printf '%s.noarch    %s-1    @fake\n' "$name" "$(cat "$db/$name")"
+    printf '%s.noarch    %s-1    @simulated\n' "$name" "$(cat "$db/$name")"
   else
     echo "Error: No matching Packages to list" >&2
     exit 1
@@ -48,7 +53,7 @@ remove)
   echo "Removed: $name"
   ;;
 *)
-  echo "fake yum: unknown command '$command'" >&2
+  echo "simulated yum: unknown command '$command'" >&2
   exit 1
   ;;
 esac
