@@ -7,10 +7,10 @@ import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import { readTree, setProperties } from "../lib/store/tree_io.ts";
 import type { Store, StoreOp } from "../lib/store/types.ts";
-import { syncRepository } from "../lib/sync/sync.ts";
+import { CLUSTER_LOCK, syncRepository } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { makeRepo } from "./support/git_repo.ts";
-import { type StoreFixture, zookeeperFixture } from "./support/stores.ts";
+import { STORE_KINDS, type StoreFixture, zookeeperFixture } from "./support/stores.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -162,3 +162,65 @@ Deno.test("a large import reports its progress after each transaction", options,
     deepEqual(counts, [...counts].sort((a, b) => a - b));
   });
 });
+
+/** Starts a process that holds the cluster lock; resolves once it has it. */
+async function lockHolder(connect: string): Promise<Deno.ChildProcess> {
+  const script = new URL("./support/lock_holder.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", script, connect, CLUSTER_LOCK],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  reader.releaseLock();
+  equal(value?.trim(), "ready");
+  return child;
+}
+
+for (const kind of STORE_KINDS) {
+  Deno.test(
+    `on ${kind.name}: sync refuses while another process holds the cluster lock, and runs once that process has died`,
+    options,
+    async () => {
+      const fixture = await kind.make();
+      const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+      try {
+        const store = await fixture.open();
+        const repo = await makeRepo(work);
+        await repo.write("a.zk", "/a\n");
+        await repo.commit("a");
+        const sync = async () => {
+          const log = memoryLogger();
+          const result = await syncRepository({
+            store,
+            runner: new RealRunner(),
+            log,
+            repoUrl: repo.path,
+            treeDir: `${work}/trees`,
+          });
+          return { result, last: log.lines.at(-1) };
+        };
+        const holder = await lockHolder(fixture.connect);
+        const refused = await sync();
+        equal(refused.result.status, "locked");
+        equal(refused.last, "ERROR Refused to update zookeeper tree, couldn't obtain cluster lock");
+        equal(await store.get("/a"), null);
+
+        holder.kill("SIGKILL"); // a crash: nothing is released on purpose
+        await holder.status;
+        let outcome = await sync();
+        // ZooKeeper frees it when the dead process's session expires (1.5 s here).
+        for (let i = 0; i < 100 && outcome.result.status === "locked"; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          outcome = await sync();
+        }
+        equal(outcome.result.status, "synced");
+        equal(await store.get("/a") !== null, true);
+      } finally {
+        await fixture.close();
+        await Deno.remove(work, { recursive: true });
+      }
+    },
+  );
+}
