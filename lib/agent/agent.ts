@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { acquireMutex } from "../store/mutex.ts";
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { HOSTS_PATH as HOSTS, sameVersion, showVersion } from "../sync/cluster_version.ts";
@@ -79,6 +80,14 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const desired = await source.read(host);
   const steps = planDeployment(desired, await scanInstalled(options.root));
   return { host, clusterVersion, hostVersion, steps };
+}
+
+/** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
+export const AGENT_LOCKS = "/agent-locks";
+
+/** The lock of the app at `path`: its path without the leading `/`, each `/` written `,`. */
+export function appLockPath(path: string): string {
+  return `${AGENT_LOCKS}/${path.replace(/^\//, "").replaceAll("/", ",")}`;
 }
 
 /** A running agent. Make one with {@linkcode Agent.start}. */
@@ -264,6 +273,11 @@ export class Agent {
         root,
         packages: this.#o.packages,
         shouldAbandon: () => this.#cluster === null,
+        lockApp: (path) =>
+          acquireMutex(this.#o.store, appLockPath(path), {
+            owner: this.host.id,
+            onWait: (holder) => logger.info(`Waiting for ${path}: host ${holder} is deploying it`),
+          }),
       });
       await writeHostVersion(root, version);
       this.#version = version;

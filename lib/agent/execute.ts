@@ -45,6 +45,11 @@ export interface ExecuteOptions {
   packages: PackageManager;
   /** Checked before each step: true abandons the deployment. */
   shouldAbandon?: () => boolean;
+  /**
+   * Held around each deploy script run of an app path, so that hosts deploy one app one at a
+   * time (a rolling deployment); none when undefined.
+   */
+  lockApp?: (path: string) => Promise<{ release(): Promise<void> }>;
 }
 
 /** Runs `steps` in order; throws the first failure. */
@@ -94,7 +99,12 @@ class Execution {
 
   async #deploy(d: Deployment) {
     await Deno.mkdir(this.#path(`/etc/${d.app}`), { recursive: true });
-    await this.#o.commands.run([local(deployScript(d.pkg)), ...deployArgs(d)]);
+    const lock = await this.#o.lockApp?.(d.path);
+    try {
+      await this.#o.commands.run([local(deployScript(d.pkg)), ...deployArgs(d)]);
+    } finally {
+      await lock?.release();
+    }
     await Deno.writeTextFile(
       this.#path(markerFile(d.app, d.path, d.n, "script")),
       deployScript(d.pkg),

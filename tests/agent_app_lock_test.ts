@@ -1,0 +1,109 @@
+/**
+ * Rolling deployments: agents hold `/agent-locks/<app path>` around an app's deploy script, so
+ * two hosts never run the same app's script at once (and a waiting host says why it waits).
+ * Different apps deploy in parallel.
+ */
+import { deepEqual, equal } from "node:assert/strict";
+import { appLockPath } from "../lib/agent/agent.ts";
+import { CommandRunner } from "../lib/agent/command.ts";
+import type { Deployment } from "../lib/agent/deployments.ts";
+import { executePlan } from "../lib/agent/execute.ts";
+import { packageManager } from "../lib/agent/packages/mod.ts";
+import { memoryLogger } from "../lib/log.ts";
+import { FakeRunner } from "../lib/proc/fake.ts";
+import { acquireMutex } from "../lib/store/mutex.ts";
+import type { Store } from "../lib/store/types.ts";
+import { localFixture } from "./support/stores.ts";
+
+function deployment(path: string): Deployment {
+  return { app: "z4m", subtype: null, pkg: "z4m", version: "1", rawVersion: "1", path, n: 0 };
+}
+
+/**
+ * One host deploying `paths`; its deploy scripts record when they start and end, and run until
+ * `holdUntil` is among the events (when given; 2 s at most). A wait for the lock is recorded too.
+ */
+async function host(
+  name: string,
+  store: Store,
+  paths: string[],
+  events: string[],
+  holdUntil?: string,
+) {
+  const root = await Deno.makeTempDir({ prefix: `agent-lock-${name}-` });
+  const logger = memoryLogger();
+  const runner = new FakeRunner().on(
+    (argv) => argv[0].endsWith("zookeeper-deploy"),
+    async (argv) => {
+      events.push(`${name} starts ${argv[1]}`);
+      // Bounded, so that a broken lock fails the assertions instead of hanging the test.
+      for (let i = 0; i < 400 && holdUntil !== undefined && !events.includes(holdUntil); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      events.push(`${name} ends ${argv[1]}`);
+      return {};
+    },
+  );
+  try {
+    await executePlan(paths.map((p) => ({ kind: "deploy", deployment: deployment(p) })), {
+      commands: new CommandRunner({ runner, logger, root, verbose: false }),
+      logger,
+      root,
+      packages: packageManager("yum"),
+      lockApp: (path) =>
+        acquireMutex(store, appLockPath(path), {
+          owner: name,
+          onWait: (holder) => {
+            events.push(`${name} waits`);
+            logger.info(`Waiting for ${path}: host ${holder} is deploying it`);
+          },
+        }),
+    });
+    return logger.lines;
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("two hosts deploying one app take turns; the second says whom it waits for", async () => {
+  const fixture = await localFixture();
+  try {
+    const events: string[] = [];
+    const started = async (what: string) => {
+      while (!events.includes(what)) await new Promise((r) => setTimeout(r, 5));
+    };
+    const [a, b] = await Promise.all([
+      // a's script runs until b is waiting for the app.
+      host("a", await fixture.open(), ["/cust/app"], events, "b waits"),
+      started("a starts /cust/app").then(async () =>
+        host("b", await fixture.open(), ["/cust/app"], events)
+      ),
+    ]);
+    deepEqual(events, [
+      "a starts /cust/app",
+      "b waits",
+      "a ends /cust/app",
+      "b starts /cust/app",
+      "b ends /cust/app",
+    ]);
+    equal(a.includes("INFO Waiting for /cust/app: host b is deploying it"), false);
+    equal(b.includes("INFO Waiting for /cust/app: host a is deploying it"), true);
+  } finally {
+    await fixture.close();
+  }
+});
+
+Deno.test("different apps deploy at the same time on different hosts", async () => {
+  const fixture = await localFixture();
+  try {
+    const events: string[] = [];
+    await Promise.all([
+      // Each script runs until the other host's has started: only possible in parallel.
+      host("a", await fixture.open(), ["/cust/one"], events, "b starts /cust/two"),
+      host("b", await fixture.open(), ["/cust/two"], events, "a starts /cust/one"),
+    ]);
+    equal(events.includes("a waits") || events.includes("b waits"), false);
+  } finally {
+    await fixture.close();
+  }
+});
