@@ -80,7 +80,7 @@ Deno.test("a batch of bad events and one good one: errors name event and field; 
     "ERROR event shell-repo: field Payload.repo: holds characters not allowed in a repo URL: " +
     "https://x.example.com/$(reboot)",
     "ERROR event dash-branch: field Payload.branch: must not start with '-'",
-    "ERROR event shell-branch: field Payload.branch: not a valid branch name: master;reboot",
+    "ERROR event shell-branch: field Payload.branch: not a valid branch name: master;reboot (only letters, digits and . _ / + @ - are allowed)",
     "ERROR event stranger: field Payload.slave: 'zorg' is not a member (nepri, tayt, edjo)",
     "ERROR event no-target: field Payload.target: required (an object with repo and/or branch)",
     "ERROR event unknown: field Name: unknown event name 'upgrade' (expected deploy, destroy, migrate)",

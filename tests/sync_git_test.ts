@@ -20,7 +20,12 @@ Deno.test("repository URLs that look like options or hold control characters are
 });
 
 Deno.test("branch names are checked like git check-ref-format", () => {
-  for (const bad of ["", "-f", "a..b", "a b", "x~1", "a:b", "ref.lock", "/x", "x/", "a@{1}"]) {
+  for (
+    const bad of [
+      ...["", "-f", "a..b", "a b", "x~1", "a:b", "ref.lock", "/x", "x/", "a@{1}", "a//b"],
+      ...["x/.y", "x.", "a;b", "$(reboot)", "`id`", "a|b"],
+    ]
+  ) {
     throws(() => validateBranch(bad), GitError, bad);
   }
   deepEqual(validateBranch("release/2026-11"), "release/2026-11");

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { branchProblem } from "../git_ref.ts";
 import { EventError } from "./errors.ts";
 
 /** `deploy`: where the application comes from and which nodes serve it. */
@@ -41,7 +42,6 @@ export interface MigratePayload {
 }
 
 const REPO = /^[A-Za-z0-9._~:/@%+=,-]+$/;
-const BRANCH = /^[A-Za-z0-9._/+@-]+$/;
 const NODE = /^[A-Za-z0-9._-]+$/;
 
 /** Parses the payload text as a JSON object, naming the event when it is not one. */
@@ -69,15 +69,13 @@ export function checkRepo(eventId: string, field: string, value: unknown): strin
   return repo;
 }
 
-/** Checks a branch name: required, no leading `-`, git ref characters only. */
+/** Checks a branch name: required, and acceptable to git and to a shell ({@linkcode branchProblem}). */
 export function checkBranch(eventId: string, field: string, value: unknown): string {
   const branch = requiredString(eventId, field, value);
-  if (branch.startsWith("-")) throw new EventError(eventId, field, `must not start with '-'`);
-  if (
-    !BRANCH.test(branch) || branch.includes("..") || branch.startsWith("/") ||
-    branch.endsWith("/") || branch.endsWith(".lock")
-  ) {
-    throw new EventError(eventId, field, `not a valid branch name: ${branch}`);
+  const problem = branchProblem(branch);
+  if (problem === "must not start with '-'") throw new EventError(eventId, field, problem);
+  if (problem !== undefined) {
+    throw new EventError(eventId, field, `not a valid branch name: ${branch} (${problem})`);
   }
   return branch;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { branchProblem } from "../git_ref.ts";
 import { exists } from "../fs.ts";
 import type { Runner } from "../proc/types.ts";
 
@@ -26,15 +27,10 @@ export function validateRepoUrl(url: string): string {
   return url;
 }
 
-/** Throws unless `branch` is a plausible branch name (git check-ref-format rules, simplified). */
+/** Throws unless `branch` is an acceptable branch name (see {@linkcode branchProblem}). */
 export function validateBranch(branch: string): string {
-  if (
-    branch === "" || branch.startsWith("-") || branch.startsWith("/") || branch.endsWith("/") ||
-    branch.endsWith(".lock") || branch.includes("..") || branch.includes("@{") ||
-    hasSpaceOrControl(branch) || /[~^:?*[\\]/.test(branch)
-  ) {
-    throw new GitError(`invalid branch name: '${branch}'`);
-  }
+  const problem = branchProblem(branch);
+  if (problem !== undefined) throw new GitError(`invalid branch name '${branch}': ${problem}`);
   return branch;
 }
 
