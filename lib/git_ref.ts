@@ -22,3 +22,16 @@ export function branchProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+const URL_CHARACTERS = /^[A-Za-z0-9._~:/@%+=,-]+$/;
+
+/**
+ * Why `url` is not an acceptable repository URL or path, or undefined when it is: never
+ * option-like, and only characters that are never special to a shell.
+ */
+export function repoUrlProblem(url: string): string | undefined {
+  if (url === "") return "empty";
+  if (url.startsWith("-")) return "must not start with '-'";
+  if (!URL_CHARACTERS.test(url)) return "holds characters not allowed in a repo URL";
+  return undefined;
+}

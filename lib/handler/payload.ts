@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { branchProblem } from "../git_ref.ts";
+import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { EventError } from "./errors.ts";
 
 /** `deploy`: where the application comes from and which nodes serve it. */
@@ -41,7 +41,6 @@ export interface MigratePayload {
   update: boolean;
 }
 
-const REPO = /^[A-Za-z0-9._~:/@%+=,-]+$/;
 const NODE = /^[A-Za-z0-9._-]+$/;
 
 /** Parses the payload text as a JSON object, naming the event when it is not one. */
@@ -62,10 +61,9 @@ export function parseJsonObject(eventId: string, text: string): Record<string, u
 /** Checks a repository URL: required, no leading `-`, only URL characters (no shell ones). */
 export function checkRepo(eventId: string, field: string, value: unknown): string {
   const repo = requiredString(eventId, field, value);
-  if (repo.startsWith("-")) throw new EventError(eventId, field, `must not start with '-'`);
-  if (!REPO.test(repo)) {
-    throw new EventError(eventId, field, `holds characters not allowed in a repo URL: ${repo}`);
-  }
+  const problem = repoUrlProblem(repo);
+  if (problem === "must not start with '-'") throw new EventError(eventId, field, problem);
+  if (problem !== undefined) throw new EventError(eventId, field, `${problem}: ${repo}`);
   return repo;
 }
 

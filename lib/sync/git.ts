@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { branchProblem } from "../git_ref.ts";
+import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { exists } from "../fs.ts";
 import type { Runner } from "../proc/types.ts";
 
@@ -17,13 +17,10 @@ export class GitError extends Error {
   }
 }
 
-/** Throws unless `url` is usable as a repository URL or path (never option-like). */
+/** Throws unless `url` is an acceptable repository URL or path (see {@linkcode repoUrlProblem}). */
 export function validateRepoUrl(url: string): string {
-  if (url === "") throw new GitError("repository URL is empty");
-  if (url.startsWith("-")) throw new GitError(`repository URL must not start with '-': ${url}`);
-  if (hasSpaceOrControl(url)) {
-    throw new GitError(`repository URL must not contain spaces or control characters: ${url}`);
-  }
+  const problem = repoUrlProblem(url);
+  if (problem !== undefined) throw new GitError(`invalid repository URL '${url}': ${problem}`);
   return url;
 }
 
@@ -32,13 +29,6 @@ export function validateBranch(branch: string): string {
   const problem = branchProblem(branch);
   if (problem !== undefined) throw new GitError(`invalid branch name '${branch}': ${problem}`);
   return branch;
-}
-
-/** True when `text` holds whitespace or a control character. */
-function hasSpaceOrControl(text: string): boolean {
-  return [...text].some((ch) =>
-    /\s/.test(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f
-  );
 }
 
 function gitFailure(what: string, result: { stderr: string; stdout: string; code: number }) {
