@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { equal } from "node:assert/strict";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { openLocalStore } from "../lib/store/local.ts";
 import { openStore } from "../lib/store/open.ts";
@@ -49,4 +50,37 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a ZooKeeper store without network permission fails at once and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `${dir}/connect.ts`;
+    const store = new URL("../lib/store/zookeeper.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { connectZooKeeper } from "${store}";\n` +
+        `try { await connectZooKeeper("127.0.0.1:2181"); } catch (e) { console.log(e.code, e.message); }\n`,
+    );
+    // No --allow-net: the permission is missing, not the server.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+        script,
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(
+      new TextDecoder().decode(out.stdout).trim(),
+      "PERMISSION no permission to connect to 127.0.0.1:2181: run with --allow-net " +
+        "(or --allow-net=127.0.0.1:2181)",
+      new TextDecoder().decode(out.stderr),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -50,6 +50,9 @@ export async function openStoreForCli(connect: string, how: OpenForCli = {}): Pr
         2,
       );
     }
+    if (error instanceof StoreError && error.code === "PERMISSION") {
+      throw new CliError(`cannot open the store ${connect}: ${reason}`);
+    }
     if (error instanceof StoreError && error.code === "CONNECTION") {
       throw new CliError(
         `cannot open the store ${connect}: ${reason}; check that ZooKeeper runs there and this ` +

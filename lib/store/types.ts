@@ -56,6 +56,7 @@ export type StoreErrorCode =
   | "BAD_VERSION"
   | "NOT_EMPTY"
   | "CONNECTION"
+  | "PERMISSION"
   | "CLOSED"
   | "INVALID";
 

@@ -113,7 +113,28 @@ export function connectZooKeeper(
   connect: string,
   options: ZooKeeperOptions = {},
 ): Promise<ZooKeeperStore> {
+  try {
+    checkNetPermission(parseConnectString(connect).hosts);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return ZooKeeperStore.connect(connect, options);
+}
+
+/**
+ * Fails at once, saying why, when this process may not reach the servers (Deno permissions):
+ * otherwise the client would retry until its connect timeout and blame the network.
+ */
+export function checkNetPermission(hosts: string): void {
+  for (const host of hosts.split(",")) {
+    const state = Deno.permissions.querySync({ name: "net", host }).state;
+    if (state !== "granted") {
+      throw new StoreError(
+        "PERMISSION",
+        `no permission to connect to ${host}: run with --allow-net (or --allow-net=${host})`,
+      );
+    }
+  }
 }
 
 /** The largest multi payload sent: well under the server's 1 MiB `jute.maxbuffer`. */
