@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { EnvRunner } from "../lib/proc/env_runner.ts";
 import { RealRunner } from "../lib/proc/real.ts";
-import type { Runner, RunOptions, RunResult } from "../lib/proc/types.ts";
+import type { Runner } from "../lib/proc/types.ts";
 
 /** The repo URL the events use. */
 export const REPO = "https://git.example.com/hosting/lycee-test-mlf";
@@ -82,23 +83,6 @@ export async function makeFixtures(): Promise<Fixtures> {
     },
     cleanup: () => Deno.remove(root, { recursive: true }),
   };
-}
-
-/** A runner adding environment variables to every command. */
-export class EnvRunner implements Runner {
-  readonly #inner: Runner;
-  readonly #env: Record<string, string>;
-
-  /** Wraps `inner`. */
-  constructor(inner: Runner, env: Record<string, string>) {
-    this.#inner = inner;
-    this.#env = env;
-  }
-
-  /** Runs with the added environment. */
-  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    return this.#inner.run(argv, { ...options, env: { ...this.#env, ...options.env } });
-  }
 }
 
 /** Transcript lines with the test's temporary paths and ports shown as on a real node. */

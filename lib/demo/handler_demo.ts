@@ -5,11 +5,12 @@
  *
  * @module
  */
+import { EnvRunner } from "../proc/env_runner.ts";
 import { handleBatch, type HandlerOptions } from "../handler/handle.ts";
 import { MemoryConsul } from "../handler/memory_consul.ts";
 import { memoryLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import type { Runner, RunOptions, RunResult } from "../proc/types.ts";
+import type { Runner, RunResult } from "../proc/types.ts";
 import { appGitEnv, DEMO_APP_URL } from "./git.ts";
 
 /** The demo's Consul cluster: two nodes. */
@@ -58,21 +59,6 @@ class NoRunner implements Runner {
       stderr: "the demo runs the handler in test mode only; nothing is run\n",
       timedOut: false,
     });
-  }
-}
-
-/** A runner adding environment variables to every command. */
-class EnvRunner implements Runner {
-  readonly #inner: Runner;
-  readonly #env: Record<string, string>;
-
-  constructor(inner: Runner, env: Record<string, string>) {
-    this.#inner = inner;
-    this.#env = env;
-  }
-
-  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    return this.#inner.run(argv, { ...options, env: { ...this.#env, ...options.env } });
   }
 }
 
