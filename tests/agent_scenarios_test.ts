@@ -1,0 +1,199 @@
+/**
+ * Agent scenarios (testdata/agent/*.scenario), each run against both store kinds (a real
+ * ZooKeeper server and the embedded local store) on the seed's fake host: the agent and the
+ * test use separate clients, as the seed's agent and its `zk` did.
+ *
+ * Actions (see testdata/agent/seed.scenario for them in use):
+ * - `import --trim` + input tree: the seed's `zk.import_tree(tree, trim=True)`;
+ * - `start`, `start --run-once`, `close`, `bump`, `set-version VALUE` + the expected transcript
+ *   (the agent's log and the fake commands' echo lines, in order; a run-once may end with
+ *   `(exit N)`, default 0). `bump` adds one to the scenario's version counter (which starts at
+ *   1 and nothing else changes, like the seed's `bump_version`); VALUE is a tree-file value;
+ * - `verbose on|off`: the running agent's verbose flag;
+ * - `agent`, `deployments`, `installed-deployments`, `print PATH` + the expected output;
+ * - on the host root: `write FILE` + input, `cat FILE` + expected (its exact text: a last line
+ *   without a newline is followed by `\ No newline at end of file`, as diff shows it),
+ *   `mkdir DIR`, `touch FILE`, `rm FILE`; in the tree: `delete PATH`.
+ *
+ * Every action checks the whole transcript it produced: actions without an expected transcript
+ * must log nothing.
+ */
+import { deepEqual, equal } from "node:assert/strict";
+import { deploymentsForHost } from "../lib/agent/deployments.ts";
+import { readIdentity } from "../lib/agent/identity.ts";
+import { scanInstalled } from "../lib/agent/installed.ts";
+import { deleteRecursive, readTree } from "../lib/store/tree_io.ts";
+import { formatTree } from "../lib/tree/format.ts";
+import { formatValue, parseValue } from "../lib/tree/value.ts";
+import { HOST_NAME, makeSeedRoot } from "./support/agent_fake_host.ts";
+import { AgentBench } from "./support/agent_harness.ts";
+import { inputText, parseScenario, type ScenarioStep } from "./support/scenario.ts";
+import { STORE_KINDS, type StoreFixture } from "./support/stores.ts";
+
+const DIR = new URL("../testdata/agent/", import.meta.url).pathname;
+
+/** Compares output lines with a step's block; the message shows the actual output. */
+function expectLines(actual: string[], step: ScenarioStep, where: string, what: string) {
+  deepEqual(actual, step.block, `${where}: ${what} was\n${actual.join("\n")}`);
+}
+
+/** Splits printed text (ending with a newline, or empty) into lines. */
+function lines(text: string): string[] {
+  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+/** How `cat` shows a file that does not end with a newline (as diff does). */
+const NO_EOL = "\\ No newline at end of file";
+
+/** Actions that take no block. */
+const NO_BLOCK = new Set(["verbose", "mkdir", "touch", "rm", "delete"]);
+
+async function runScenario(file: string, fixture: StoreFixture) {
+  const root = await makeSeedRoot();
+  const bench = new AgentBench(await fixture.open(), root, await fixture.open());
+  const control = bench.control;
+  const hostPath = (path: string) => `${root}/${path.replace(/^\/+/, "")}`;
+  let version = 1;
+  try {
+    for (const step of parseScenario(await Deno.readTextFile(DIR + file))) {
+      const [action, ...args] = step.words;
+      const where = `${file}:${step.line}`;
+      if (NO_BLOCK.has(action) && step.block.length > 0) {
+        throw new Error(`${where}: ${action} takes no block`);
+      }
+      const transcript = (got: string[]) => expectLines(got, step, where, "transcript");
+      switch (action) {
+        case "import":
+          if (!args.includes("--trim")) throw new Error(`${where}: only import --trim is known`);
+          await bench.importTree(inputText(step));
+          break;
+        case "start":
+          if (args.includes("--run-once")) {
+            const ok = await bench.runOnce();
+            const exit = step.block.at(-1)?.match(/^\(exit (\d+)\)$/);
+            const want = exit ? step.block.slice(0, -1) : step.block;
+            const got = bench.take();
+            deepEqual(got, want, `${where}: transcript was\n${got.join("\n")}`);
+            equal(ok ? 0 : 1, exit ? Number(exit[1]) : 0, `${where}: exit code`);
+          } else {
+            await bench.start();
+            transcript(bench.take());
+          }
+          break;
+        case "close":
+          await bench.close();
+          transcript(bench.take());
+          break;
+        case "bump":
+          transcript(await bench.setVersion(++version));
+          break;
+        case "set-version":
+          transcript(await bench.setVersion(parseValue(args.join(" "))));
+          break;
+        case "verbose": {
+          const agent = bench.agent;
+          if (agent === undefined) throw new Error(`${where}: no agent is running`);
+          if (args[0] !== "on" && args[0] !== "off") throw new Error(`${where}: verbose on|off`);
+          agent.verbose = args[0] === "on";
+          break;
+        }
+        case "agent": {
+          const agent = bench.agent;
+          if (agent === undefined) throw new Error(`${where}: no agent is running`);
+          expectLines(
+            [
+              `host_identifier = ${formatValue(agent.host.id)}`,
+              `name = ${formatValue(agent.host.name)}`,
+              `role = ${formatValue(agent.host.role)}`,
+              `version = ${formatValue(agent.version)}`,
+              `cluster_version = ${formatValue(agent.clusterVersion)}`,
+            ],
+            step,
+            where,
+            "agent",
+          );
+          break;
+        }
+        case "deployments": {
+          const host = await readIdentity(root, HOST_NAME);
+          const printed = deploymentsForHost(await readTree(control), host).map((d) =>
+            `Deployment(app=${formatValue(d.app)}, subtype=${formatValue(d.subtype)}, ` +
+            `version=${formatValue(d.version)}, rpm_name=${formatValue(d.pkg)}, ` +
+            `path=${formatValue(d.path)}, n=${d.n})`
+          );
+          expectLines(printed.sort(), step, where, "deployments");
+          break;
+        }
+        case "installed-deployments": {
+          const printed = (await scanInstalled(root)).deployments.map((d) =>
+            `UnversionedDeployment(app=${formatValue(d.app)}, rpm_name=${formatValue(d.pkg)}, ` +
+            `path=${formatValue(d.path)}, n=${d.n})`
+          );
+          expectLines(printed, step, where, "installed deployments");
+          break;
+        }
+        case "print": {
+          const path = args[0] ?? "/";
+          const printed = path === "/"
+            ? formatTree(await readTree(control, "/"), { ephemeral: true })
+            : await bench.print(path);
+          expectLines(lines(printed), step, where, "tree");
+          break;
+        }
+        case "write":
+          await Deno.writeTextFile(hostPath(args[0]), inputText(step));
+          break;
+        case "cat": {
+          const text = await Deno.readTextFile(hostPath(args[0]));
+          const printed = text.endsWith("\n") || text === ""
+            ? lines(text)
+            : [...lines(text), NO_EOL];
+          expectLines(printed, step, where, args[0]);
+          break;
+        }
+        case "mkdir":
+          await Deno.mkdir(hostPath(args[0]), { recursive: true });
+          break;
+        case "touch":
+          await Deno.writeTextFile(hostPath(args[0]), "");
+          break;
+        case "rm":
+          await Deno.remove(hostPath(args[0]));
+          break;
+        case "delete":
+          await deleteRecursive(control, args[0]);
+          break;
+        default:
+          throw new Error(`${where}: unknown action ${action}`);
+      }
+      const stray = bench.take();
+      deepEqual(stray, [], `${where}: unexpected transcript after ${action}:\n${stray.join("\n")}`);
+    }
+  } finally {
+    await bench.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const scenarios = [...Deno.readDirSync(DIR)]
+  .filter((e) => e.name.endsWith(".scenario"))
+  .map((e) => e.name)
+  .sort();
+
+for (const kind of STORE_KINDS) {
+  for (const file of scenarios) {
+    Deno.test({
+      name: `agent scenario ${file} on ${kind.name}`,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: async () => {
+        const fixture = await kind.make();
+        try {
+          await runScenario(file, fixture);
+        } finally {
+          await fixture.close();
+        }
+      },
+    });
+  }
+}
