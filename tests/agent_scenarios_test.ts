@@ -27,8 +27,14 @@ import { formatTree } from "../lib/tree/format.ts";
 import { formatValue, parseValue } from "../lib/tree/value.ts";
 import { HOST_NAME, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { AgentBench } from "./support/agent_harness.ts";
-import { inputText, parseScenario, type ScenarioStep } from "./support/scenario.ts";
-import { STORE_KINDS, type StoreFixture } from "./support/stores.ts";
+import {
+  expectedOutput,
+  inputText,
+  parseScenario,
+  type ScenarioStep,
+  scenarioTests,
+} from "./support/scenario.ts";
+import type { StoreFixture } from "./support/stores.ts";
 
 const DIR = new URL("../testdata/agent/", import.meta.url).pathname;
 
@@ -70,11 +76,10 @@ async function runScenario(file: string, fixture: StoreFixture) {
         case "start":
           if (args.includes("--run-once")) {
             const ok = await bench.runOnce();
-            const exit = step.block.at(-1)?.match(/^\(exit (\d+)\)$/);
-            const want = exit ? step.block.slice(0, -1) : step.block;
+            const want = expectedOutput(step);
             const got = bench.take();
-            deepEqual(got, want, `${where}: transcript was\n${got.join("\n")}`);
-            equal(ok ? 0 : 1, exit ? Number(exit[1]) : 0, `${where}: exit code`);
+            deepEqual(got, want.lines, `${where}: transcript was\n${got.join("\n")}`);
+            equal(ok ? 0 : 1, want.code, `${where}: exit code`);
           } else {
             await bench.start();
             transcript(bench.take());
@@ -175,25 +180,4 @@ async function runScenario(file: string, fixture: StoreFixture) {
   }
 }
 
-const scenarios = [...Deno.readDirSync(DIR)]
-  .filter((e) => e.name.endsWith(".scenario"))
-  .map((e) => e.name)
-  .sort();
-
-for (const kind of STORE_KINDS) {
-  for (const file of scenarios) {
-    Deno.test({
-      name: `agent scenario ${file} on ${kind.name}`,
-      sanitizeOps: false,
-      sanitizeResources: false,
-      fn: async () => {
-        const fixture = await kind.make();
-        try {
-          await runScenario(file, fixture);
-        } finally {
-          await fixture.close();
-        }
-      },
-    });
-  }
-}
+scenarioTests("agent", DIR, runScenario);

@@ -14,20 +14,15 @@ import { parseValue } from "../lib/tree/value.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
 import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { makeRepo } from "./support/git_repo.ts";
-import { inputText, parseScenario, type ScenarioStep, substitute } from "./support/scenario.ts";
-import { STORE_KINDS } from "./support/stores.ts";
+import {
+  expectedOutput,
+  inputText,
+  parseScenario,
+  scenarioTests,
+  substitute,
+} from "./support/scenario.ts";
 
 const DIR = new URL("../testdata/sync/", import.meta.url).pathname;
-
-/** Splits an expected block into its lines and the `(exit N)` it ends with (default 0). */
-function expected(
-  step: ScenarioStep,
-  values: Map<string, string>,
-): { lines: string[]; code: number } {
-  const lines = substitute(step.block, values);
-  const last = lines.at(-1)?.match(/^\(exit (\d+)\)$/);
-  return last ? { lines: lines.slice(0, -1), code: Number(last[1]) } : { lines, code: 0 };
-}
 
 async function runScenario(file: string, store: Store, openAnother: () => Promise<Store>) {
   const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
@@ -80,7 +75,7 @@ async function runScenario(file: string, store: Store, openAnother: () => Promis
             force: args.includes("--force"),
             out: (line) => log.lines.push(line),
           });
-          const want = expected(step, values);
+          const want = expectedOutput(step, values);
           deepEqual(log.lines, want.lines, `${where}: transcript was\n${log.lines.join("\n")}`);
           equal(result.exitCode, want.code, `${where}: exit code`);
           break;
@@ -90,7 +85,7 @@ async function runScenario(file: string, store: Store, openAnother: () => Promis
           const printed = formatTree(tree, args[0] ? { path: args[0] } : {});
           deepEqual(
             printed.split("\n").slice(0, -1),
-            expected(step, values).lines,
+            expectedOutput(step, values).lines,
             `${where}: tree`,
           );
           break;
@@ -105,25 +100,8 @@ async function runScenario(file: string, store: Store, openAnother: () => Promis
   }
 }
 
-const scenarios = [...Deno.readDirSync(DIR)]
-  .filter((e) => e.name.endsWith(".scenario"))
-  .map((e) => e.name)
-  .sort();
-
-for (const kind of STORE_KINDS) {
-  for (const file of scenarios) {
-    Deno.test({
-      name: `sync scenario ${file} on ${kind.name}`,
-      sanitizeOps: false,
-      sanitizeResources: false,
-      fn: async () => {
-        const fixture = await kind.make();
-        try {
-          await runScenario(file, await fixture.open(), () => fixture.open());
-        } finally {
-          await fixture.close();
-        }
-      },
-    });
-  }
-}
+scenarioTests(
+  "sync",
+  DIR,
+  async (file, fixture) => await runScenario(file, await fixture.open(), () => fixture.open()),
+);

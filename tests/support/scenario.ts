@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { STORE_KINDS, type StoreFixture } from "./stores.ts";
 
 /** One action of a scenario. */
 export interface ScenarioStep {
@@ -61,4 +62,49 @@ export function substitute(lines: string[], values: Map<string, string>): string
       return value;
     })
   );
+}
+
+/**
+ * An expected-output block: its lines (after `{name}` substitution) and the exit code a final
+ * `(exit N)` line asks for (0 without one).
+ */
+export function expectedOutput(
+  step: ScenarioStep,
+  values: Map<string, string> = new Map(),
+): { lines: string[]; code: number } {
+  const lines = substitute(step.block, values);
+  const last = lines.at(-1)?.match(/^\(exit (\d+)\)$/);
+  return last ? { lines: lines.slice(0, -1), code: Number(last[1]) } : { lines, code: 0 };
+}
+
+/**
+ * Registers one test per scenario file in `dir` and store kind: `<tool> scenario <file> on
+ * <kind>`, each on a fresh store fixture that is closed after.
+ */
+export function scenarioTests(
+  tool: string,
+  dir: string,
+  run: (file: string, fixture: StoreFixture) => Promise<void>,
+): void {
+  const files = [...Deno.readDirSync(dir)]
+    .filter((e) => e.name.endsWith(".scenario"))
+    .map((e) => e.name)
+    .sort();
+  for (const kind of STORE_KINDS) {
+    for (const file of files) {
+      Deno.test({
+        name: `${tool} scenario ${file} on ${kind.name}`,
+        sanitizeOps: false,
+        sanitizeResources: false,
+        fn: async () => {
+          const fixture = await kind.make();
+          try {
+            await run(file, fixture);
+          } finally {
+            await fixture.close();
+          }
+        },
+      });
+    }
+  }
 }
