@@ -7,7 +7,12 @@ import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import { readTree, setProperties } from "../lib/store/tree_io.ts";
 import type { Store, StoreOp } from "../lib/store/types.ts";
-import { CLUSTER_LOCK, syncRepository } from "../lib/sync/sync.ts";
+import {
+  CLUSTER_LOCK,
+  type SyncOptions,
+  syncRepository,
+  type SyncResult,
+} from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS, type StoreFixture, zookeeperFixture } from "./support/stores.ts";
@@ -25,6 +30,25 @@ async function withCluster(fn: (fixture: StoreFixture, work: string) => Promise<
   }
 }
 
+/** One sync of `repoUrl` with the checkout under `work`; its result and log lines. */
+async function runSync(
+  store: Store,
+  repoUrl: string,
+  work: string,
+  extra: Partial<SyncOptions> = {},
+): Promise<{ result: SyncResult; lines: string[] }> {
+  const log = memoryLogger();
+  const result = await syncRepository({
+    store,
+    runner: new RealRunner(),
+    log,
+    repoUrl,
+    treeDir: `${work}/trees`,
+    ...extra,
+  });
+  return { result, lines: log.lines };
+}
+
 /** Everything in the store, ephemeral nodes included, as text. */
 async function snapshot(store: Store): Promise<string> {
   return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
@@ -40,12 +64,7 @@ Deno.test(
       await repo.write("a.zk", "/a : z4m\n  version = '1'\n  /deploy\n");
       await repo.commit("a");
       const plan: string[] = [];
-      const result = await syncRepository({
-        store,
-        runner: new RealRunner(),
-        log: memoryLogger(),
-        repoUrl: repo.path,
-        treeDir: `${work}/trees`,
+      const { result } = await runSync(store, repo.path, work, {
         dryRun: true,
         out: (line) => plan.push(line),
       });
@@ -65,18 +84,11 @@ Deno.test(
       await store.create("/hosts", JSON.stringify({ version: "v1" }));
       await store.create("/keep", "");
       const before = await snapshot(store);
-      const log = memoryLogger();
-      const result = await syncRepository({
-        store,
-        runner: new RealRunner(),
-        log,
-        repoUrl: `${work}/missing-repo`,
-        treeDir: `${work}/trees`,
-      });
+      const { result, lines } = await runSync(store, `${work}/missing-repo`, work);
       equal(result.exitCode, 1);
-      equal(log.lines.length, 1);
+      equal(lines.length, 1);
       equal(
-        log.lines[0].startsWith("ERROR Could not update the tree checkout: git clone of"),
+        lines[0].startsWith("ERROR Could not update the tree checkout: git clone of"),
         true,
       );
       equal(await snapshot(store), before);
@@ -108,18 +120,11 @@ Deno.test(
           return typeof value === "function" ? value.bind(target) : value;
         },
       });
-      const log = memoryLogger();
-      const result = await syncRepository({
-        store: racing,
-        runner: new RealRunner(),
-        log,
-        repoUrl: repo.path,
-        treeDir: `${work}/trees`,
-      });
+      const { result, lines } = await runSync(racing, repo.path, work);
       equal(result.status, "all-stop");
       equal(result.exitCode, 1);
       equal(
-        log.lines.at(-1),
+        lines.at(-1),
         "CRITICAL ALL STOP, cluster version became None during the sync; version not bumped",
       );
       // The import itself went in (it is not a version yet: agents only act on a bump).
@@ -145,16 +150,9 @@ Deno.test("a large import reports its progress after each transaction", options,
     for (let i = 0; i < 2500; i++) lines.push(`  /n${i}`, `    note = '${padding}'`);
     await repo.write("big.zk", lines.join("\n") + "\n");
     await repo.commit("big");
-    const log = memoryLogger();
-    const result = await syncRepository({
-      store,
-      runner: new RealRunner(),
-      log,
-      repoUrl: repo.path,
-      treeDir: `${work}/trees`,
-    });
+    const { result, lines: logged } = await runSync(store, repo.path, work);
     equal(result.status, "synced");
-    const progress = log.lines.filter((l) => l.startsWith("INFO Imported "));
+    const progress = logged.filter((l) => l.startsWith("INFO Imported "));
     // 2 501 creates of ~330 bytes do not fit in one ZooKeeper transaction.
     equal(progress.length >= 2, true, progress.join("\n"));
     equal(progress.at(-1), "INFO Imported 2501 of 2501 changes");
@@ -191,15 +189,8 @@ for (const kind of STORE_KINDS) {
         await repo.write("a.zk", "/a\n");
         await repo.commit("a");
         const sync = async () => {
-          const log = memoryLogger();
-          const result = await syncRepository({
-            store,
-            runner: new RealRunner(),
-            log,
-            repoUrl: repo.path,
-            treeDir: `${work}/trees`,
-          });
-          return { result, last: log.lines.at(-1) };
+          const { result, lines } = await runSync(store, repo.path, work);
+          return { result, last: lines.at(-1) };
         };
         const holder = await lockHolder(fixture.connect);
         const refused = await sync();
