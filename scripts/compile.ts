@@ -15,6 +15,8 @@
  *
  * @module
  */
+import { exists } from "../lib/fs.ts";
+import { formatArgv } from "../lib/proc/types.ts";
 import { parseArgs } from "node:util";
 import {
   DEFAULT_LAYOUT,
@@ -79,21 +81,6 @@ function entrypointNamed(name: string): Entrypoint {
   }
   const names = ENTRYPOINTS.map((e) => PERMISSIONS[e].binary.replace(/^clusterdeploy-/, ""));
   throw new CompileError(`--only: unknown binary '${name}' (one of ${names.join(", ")})`, 2);
-}
-
-/** Quotes an argv for display. */
-function shown(argv: readonly string[]): string {
-  return argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)
-    .join(" ");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function denoDir(): Promise<string> {
@@ -242,7 +229,7 @@ function printTable(options: Options): void {
       console.log(`  ${grantFlag(grant, options.layout)}\n      ${grant.why}`);
     }
     if (spec.include) console.log(`  embeds: ${spec.include.join(", ")}`);
-    console.log(`  $ deno ${shown(compileArgs(entry, options))}\n`);
+    console.log(`  $ deno ${formatArgv(compileArgs(entry, options))}\n`);
   }
 }
 
@@ -279,7 +266,7 @@ async function build(options: Options): Promise<void> {
   for (const entry of options.entries) {
     const args = compileArgs(entry, options);
     const output = args[args.indexOf("--output") + 1];
-    console.log(`$ deno ${shown(args)}`);
+    console.log(`$ deno ${formatArgv(args)}`);
     const result = await new Deno.Command(Deno.execPath(), {
       args,
       cwd: ROOT,

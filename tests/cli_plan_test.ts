@@ -3,6 +3,7 @@
  * tree diff, each host's deployments and agent steps, role conflicts, and that nothing is ever
  * written to the store. The host planner is also checked in-process.
  */
+import { exists } from "../lib/fs.ts";
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { assumedInstalled, planHost } from "../lib/cli/plan_hosts.ts";
 import { parseTree } from "../lib/tree/parse.ts";
@@ -261,12 +262,3 @@ Deno.test("planHost in-process: inconsistent versions are the agent's error; ass
   deepEqual(installed.deployments, [{ app: "z4m", pkg: "z4m", path: "/a", n: 0 }]);
   deepEqual([...installed.opts.keys()], ["z4m"]);
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
