@@ -15,6 +15,7 @@
  * @module
  */
 import {
+  type CreateOptions,
   type EphemeralHandle,
   type Lock,
   type SessionState,
@@ -228,14 +229,10 @@ export class LocalStore implements Store {
     return paths.map((path) => tree.stored(path, dead));
   }
 
-  /** Creates a node (with `parents`, missing ancestors too). */
-  async create(
-    path: string,
-    data: string,
-    options: { ephemeral?: boolean; parents?: boolean } = {},
-  ): Promise<void> {
+  /** Creates a node (with `parents`, missing ancestors too); resolves to the created path. */
+  async create(path: string, data: string, options: CreateOptions = {}): Promise<string> {
     validatePath(path);
-    await this.#mutate("create", path, (tree) => {
+    return await this.#mutate("create", path, (tree) => {
       if (options.parents) {
         const missing: string[] = [];
         for (
@@ -247,7 +244,12 @@ export class LocalStore implements Store {
         }
         for (const p of missing) tree.create(p, "");
       }
-      tree.create(path, data, options.ephemeral ? this.#ownerId : undefined);
+      return tree.create(
+        path,
+        data,
+        options.ephemeral ? this.#ownerId : undefined,
+        options.sequential ?? false,
+      );
     });
   }
 

@@ -20,6 +20,16 @@ export interface StoredNode {
   children: string[];
 }
 
+/** Options of {@linkcode Store.create}. */
+export interface CreateOptions {
+  /** Tied to the session (ZooKeeper) or the owning process (embedded store). */
+  ephemeral?: boolean;
+  /** Create missing ancestors (with empty data) first. */
+  parents?: boolean;
+  /** Append the parent's 10-digit sequence counter to the name. */
+  sequential?: boolean;
+}
+
 /** One operation of an atomic {@linkcode Store.multi}. */
 export type StoreOp =
   | { op: "create"; path: string; data: string; ephemeral?: boolean }
@@ -83,12 +93,13 @@ export interface Store {
   get(path: string): Promise<StoredNode | null>;
   /** Reads many nodes with all requests in flight at once (pipelined); null for missing ones. */
   getMany(paths: readonly string[]): Promise<(StoredNode | null)[]>;
-  /** Creates a node; its parent must exist unless `parents` (then missing parents get ""). */
-  create(
-    path: string,
-    data: string,
-    options?: { ephemeral?: boolean; parents?: boolean },
-  ): Promise<void>;
+  /**
+   * Creates a node; its parent must exist unless `parents` (then missing parents get "").
+   * With `sequential`, the store appends a 10-digit, zero-padded counter kept per parent (as
+   * ZooKeeper does: `lock-` becomes `lock-0000000007`), never reused under that parent.
+   * Resolves to the path actually created.
+   */
+  create(path: string, data: string, options?: CreateOptions): Promise<string>;
   /** Sets a node's data, optionally only if its version is `version`. */
   set(path: string, data: string, version?: number): Promise<void>;
   /** Deletes a node that has no children, optionally only at `version`. */

@@ -130,7 +130,12 @@ export const zk = zookeeper as unknown as {
     options: { sessionTimeout: number; spinDelay: number; retries: number },
   ): ZkClient;
   ACL: { OPEN_ACL_UNSAFE: unknown[] };
-  CreateMode: { PERSISTENT: number; EPHEMERAL: number; EPHEMERAL_SEQUENTIAL: number };
+  CreateMode: {
+    PERSISTENT: number;
+    PERSISTENT_SEQUENTIAL: number;
+    EPHEMERAL: number;
+    EPHEMERAL_SEQUENTIAL: number;
+  };
   Exception: {
     create(code: number): ZkException;
     NO_NODE: number;

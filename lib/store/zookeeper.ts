@@ -26,6 +26,7 @@ import {
 } from "./zk_multi_read.ts";
 import { Buffer } from "node:buffer";
 import {
+  type CreateOptions,
   type EphemeralHandle,
   type Lock,
   type SessionState,
@@ -559,12 +560,11 @@ export class ZooKeeperStore implements Store {
 
   // ---- writes ----
 
-  /** Creates a node (and, with `parents`, its missing ancestors, in one round trip). */
-  async create(
-    path: string,
-    data: string,
-    options: { ephemeral?: boolean; parents?: boolean } = {},
-  ): Promise<void> {
+  /**
+   * Creates a node (and, with `parents`, its missing ancestors, in one round trip); resolves to
+   * the created path (with its sequence suffix when `sequential`).
+   */
+  async create(path: string, data: string, options: CreateOptions = {}): Promise<string> {
     validatePath(path);
     if (path === "/") throw new StoreError("NODE_EXISTS", "cannot create the root", path);
     const missing: string[] = [];
@@ -579,12 +579,17 @@ export class ZooKeeperStore implements Store {
         if (!isCode(error, "NODE_EXISTS")) throw error;
       })
     );
-    const mode = options.ephemeral ? zk.CreateMode.EPHEMERAL : zk.CreateMode.PERSISTENT;
+    const mode = options.sequential
+      ? (options.ephemeral
+        ? zk.CreateMode.EPHEMERAL_SEQUENTIAL
+        : zk.CreateMode.PERSISTENT_SEQUENTIAL)
+      : (options.ephemeral ? zk.CreateMode.EPHEMERAL : zk.CreateMode.PERSISTENT);
     const created = this.#createRaw(path, data, mode);
     const results = await Promise.allSettled([...ancestors, created]);
     for (const result of results) {
       if (result.status === "rejected") throw result.reason;
     }
+    return (results[results.length - 1] as PromiseFulfilledResult<string>).value;
   }
 
   /** Creates `path` (relative) with `mode`; resolves to the created relative path. */

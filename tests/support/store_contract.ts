@@ -134,6 +134,55 @@ export async function storeContract(
       }),
   );
 
+  await t.step(
+    "sequential nodes: per-parent 10-digit counter, ephemeral or persistent",
+    async () => {
+      const base = `${prefix}/seq`;
+      const other = await factory();
+      try {
+        await other.create(`${base}/dir`, "", { parents: true });
+        const owner = await factory();
+        let first: string, second: string, kept: string;
+        try {
+          first = await owner.create(`${base}/dir/x__lock__`, "a", {
+            ephemeral: true,
+            sequential: true,
+          });
+          second = await owner.create(`${base}/dir/x__lock__`, "b", {
+            ephemeral: true,
+            sequential: true,
+          });
+          kept = await owner.create(`${base}/dir/lr-`, "c", { sequential: true });
+          assert.match(first, new RegExp(`^${base}/dir/x__lock__\\d{10}$`));
+          const seq = (path: string) => Number(path.slice(-10));
+          assert.ok(seq(second) > seq(first), `${second} after ${first}`);
+          assert.ok(seq(kept) > seq(second), `${kept} after ${second}`);
+          assert.equal((await other.get(first))?.data, "a");
+          assert.equal((await other.get(first))?.ephemeral, true);
+          // The counter never goes back, even after a child is deleted.
+          await owner.delete(second);
+          const third = await owner.create(`${base}/dir/x__lock__`, "d", {
+            ephemeral: true,
+            sequential: true,
+          });
+          assert.ok(seq(third) > seq(kept), `${third} after ${kept}`);
+          // A plain create resolves to its own path.
+          assert.equal(await owner.create(`${base}/dir/plain`, ""), `${base}/dir/plain`);
+        } finally {
+          await owner.close();
+        }
+        await waitFor(
+          "sequential ephemerals to vanish",
+          async () => (await other.get(first)) === null,
+        );
+        const dir = await other.get(`${base}/dir`);
+        assert.deepEqual(dir?.children, [kept.slice(kept.lastIndexOf("/") + 1), "plain"]);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
   await t.step("ephemeral nodes: visible to others, kept, gone after close", async () => {
     const base = `${prefix}/eph`;
     const other = await factory();
