@@ -4,6 +4,7 @@
  * @module
  */
 import { BatchError, EventError } from "./errors.ts";
+import { isEventId } from "./values.ts";
 
 /** One event as Consul sends it (only the fields the handler reads). */
 export interface ConsulEvent {
@@ -27,7 +28,6 @@ export interface DecodedEvent {
   payload: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parses the batch text into raw event objects; throws {@linkcode BatchError} if unreadable. */
@@ -47,7 +47,7 @@ export function parseBatch(text: string): unknown[] {
 /** The ID to name an event by in messages, even when its ID field is bad. */
 export function eventLabel(raw: unknown, index: number): string {
   const id = (raw as Record<string, unknown> | null)?.ID;
-  return typeof id === "string" && ID_PATTERN.test(id) ? id : `#${index}`;
+  return isEventId(id) ? id : `#${index}`;
 }
 
 /** Validates one raw event's envelope and decodes its base64 payload. */
@@ -60,7 +60,7 @@ export function decodeEvent(raw: unknown, index: number): DecodedEvent {
   if (typeof event.ID !== "string" || event.ID === "") {
     throw new EventError(label, "ID", "required (a non-empty string)");
   }
-  if (!ID_PATTERN.test(event.ID)) {
+  if (!isEventId(event.ID)) {
     throw new EventError(label, "ID", `not a valid event ID: ${JSON.stringify(event.ID)}`);
   }
   if (typeof event.Name !== "string" || event.Name === "") {

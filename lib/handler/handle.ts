@@ -13,7 +13,7 @@ import { clone } from "./commands.ts";
 import type { ConsulApi } from "./consul.ts";
 import type { Effects } from "./effects.ts";
 import { describeRun, kvText, LiveEffects, PrintEffects } from "./effects.ts";
-import { BatchError, EventError, messageOf } from "./errors.ts";
+import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
 import { HandledEvents } from "./handled.ts";
@@ -22,7 +22,7 @@ import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
 import { type Checkout, needsCheckout, planCheckout, planDeploy } from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
-import { type AppError, type AppRecord, parseRecord } from "./record.ts";
+import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
 
 /** The event names the handler knows. */
@@ -160,8 +160,7 @@ class Handler {
       const old = await this.#record(app.name);
       let checkout: Checkout | undefined;
       if (needsCheckout({ node, old, payload })) {
-        const dir = checkoutDir(o.deployDir, app.name, event.id);
-        const fetched = await this.#checkout(app, dir);
+        const fetched = await this.#checkout(app, event.id);
         if (!fetched.ok) return fetched;
         checkout = fetched.checkout;
       }
@@ -258,6 +257,10 @@ class Handler {
         const steps = await plan(node);
         outcome = Array.isArray(steps) ? await this.#execute(steps) : steps;
       } catch (error) {
+        if (error instanceof RefusedError) {
+          o.logger.error(`event ${event.id}: ${event.name} of ${apps[0].name}: ${error.message}`);
+          return false;
+        }
         outcome = { ok: false, step: "planning", message: messageOf(error) };
       }
       if (outcome.ok) {
@@ -308,10 +311,11 @@ class Handler {
    */
   async #checkout(
     app: AppIdentity,
-    dir: string,
+    eventId: string,
   ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
     const o = this.#o;
-    const outcome = await this.#execute(planCheckout(app, dir, await exists(dir)));
+    const dir = checkoutDir(o.deployDir, app.name, eventId);
+    const outcome = await this.#execute(planCheckout(app, o.deployDir, eventId, await exists(dir)));
     if (!outcome.ok) return outcome;
     if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
     const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
@@ -343,7 +347,7 @@ class Handler {
         let doc: Record<string, unknown> = { repo_url: app.repo, branch: app.branch };
         if (entry !== undefined) {
           try {
-            doc = parseRecord(app.name, entry.value) as Record<string, unknown>;
+            doc = parseRecordObject(app.name, entry.value);
           } catch { /* overwrite an unreadable document */ }
         }
         doc.error = error;

@@ -6,6 +6,7 @@
  */
 import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { EventError } from "./errors.ts";
+import { isNodeName } from "./values.ts";
 
 /** `deploy`: where the application comes from and which nodes serve it. */
 export interface DeployPayload {
@@ -40,8 +41,6 @@ export interface MigratePayload {
   /** Whether to run the target's `update.sh` after the copy (default true). */
   update: boolean;
 }
-
-const NODE = /^[A-Za-z0-9._-]+$/;
 
 /** Parses the payload text as a JSON object, naming the event when it is not one. */
 export function parseJsonObject(eventId: string, text: string): Record<string, unknown> {
@@ -81,7 +80,7 @@ export function checkBranch(eventId: string, field: string, value: unknown): str
 /** Checks a node name: no leading `-`, letters, digits, `.`, `_`, `-`. */
 export function checkNode(eventId: string, field: string, value: unknown): string {
   const node = requiredString(eventId, field, value);
-  if (node.startsWith("-") || !NODE.test(node)) {
+  if (!isNodeName(node)) {
     throw new EventError(eventId, field, `not a valid node name: ${node}`);
   }
   return node;

@@ -64,9 +64,17 @@ export function needsCheckout(f: Pick<DeployFacts, "node" | "old" | "payload">):
   return deployRoles(f)[1] !== "nothing";
 }
 
-/** Steps that fetch the new checkout (first, before the application is touched). */
-export function planCheckout(app: AppIdentity, dir: string, exists: boolean): Step[] {
-  return [...(exists ? [c.removeDir(dir)] : []), c.clone(app.repo, app.branch, dir)];
+/** Steps that fetch the new checkout of event `eventId` (first, before the application is touched). */
+export function planCheckout(
+  app: AppIdentity,
+  deployDir: string,
+  eventId: string,
+  exists: boolean,
+): Step[] {
+  return [
+    ...(exists ? [c.removeCheckout(deployDir, app.name, eventId)] : []),
+    c.clone(app.repo, app.branch, checkoutDir(deployDir, app.name, eventId)),
+  ];
 }
 
 /** The steps of a deploy on this node, after the checkout. */
@@ -82,8 +90,10 @@ export function planDeploy(f: DeployFacts): Step[] {
   if (becomes === "slave") {
     steps.push(...c.schedulePurge(c.PURGE_MINUTES, required(f).compose.volumes));
   }
-  const oldDir = oldCheckout(f);
-  if (oldDir !== undefined && f.oldCheckoutExists) steps.push(c.removeDir(oldDir));
+  const oldId = f.old?.deploy_id;
+  if (oldCheckout(f) !== undefined && f.oldCheckoutExists && oldId) {
+    steps.push(c.removeCheckout(f.deployDir, f.app.name, oldId));
+  }
   return steps;
 }
 
