@@ -14,7 +14,8 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { defaultConsulUrl, HttpConsul } from "./consul.ts";
-import { makeEvent } from "./event.ts";
+import { BatchError } from "./errors.ts";
+import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
 import { EVENT_NAMES, handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
 
 /** Options as commander gives them. */
@@ -93,6 +94,24 @@ function addOptions(command: Command): Command {
     .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200);
 }
 
+/** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */
+async function readAtMost(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(`more than ${MAX_BATCH_BYTES}`));
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
 /** The `handler` command, ready to parse or to mount as a subcommand. */
 export function handlerCommand(): Command {
   const command = addOptions(
@@ -112,8 +131,10 @@ export function handlerCommand(): Command {
         exitCode: 2,
       });
     }
-    const text = words[0] ?? await new Response(Deno.stdin.readable).text();
-    await run(handlerOptions(opts, test), (o) => handleBatch(text, o));
+    await run(
+      handlerOptions(opts, test),
+      async (o) => handleBatch(words[0] ?? await readAtMost(Deno.stdin.readable), o),
+    );
   });
   for (const name of EVENT_NAMES) {
     addOptions(

@@ -28,10 +28,19 @@ export interface DecodedEvent {
   payload: string;
 }
 
+/** The largest payload an event may carry, decoded: 512 KiB. */
+export const MAX_PAYLOAD_BYTES = 512 * 1024;
+/** The largest batch of events read at once: 32 MiB. */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parses the batch text into raw event objects; throws {@linkcode BatchError} if unreadable. */
 export function parseBatch(text: string): unknown[] {
+  if (text.length > MAX_BATCH_BYTES / 3) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(bytes));
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -73,7 +82,20 @@ export function decodeEvent(raw: unknown, index: number): DecodedEvent {
   return { id: event.ID, name: event.Name, payload: decodeBase64(label, payload) };
 }
 
+/** The error of a batch of `bytes` bytes, over {@linkcode MAX_BATCH_BYTES}. */
+export function batchTooLarge(bytes: number | string): string {
+  return `events: ${bytes} bytes, more than the ${MAX_BATCH_BYTES / 1024 / 1024} MiB limit`;
+}
+
 function decodeBase64(label: string, text: string): string {
+  const size = Math.floor(text.length * 3 / 4) - (text.match(/=*$/)?.[0].length ?? 0);
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new EventError(
+      label,
+      "Payload",
+      `${size} bytes once decoded, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB limit`,
+    );
+  }
   if (!BASE64_PATTERN.test(text)) {
     throw new EventError(label, "Payload", "not valid base64");
   }
@@ -88,6 +110,10 @@ function decodeBase64(label: string, text: string): string {
 /** Makes an event as Consul would deliver it, for the direct `deploy '<json>'` form and tests. */
 export function makeEvent(id: string, name: string, payload: string): ConsulEvent {
   const bytes = new TextEncoder().encode(payload);
-  const base64 = btoa(String.fromCharCode(...bytes));
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  const base64 = btoa(binary);
   return { ID: id, Name: name, Payload: base64, Version: 1, LTime: 1 };
 }
