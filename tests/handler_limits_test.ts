@@ -59,7 +59,7 @@ Deno.test("a multi-MB payload and a deeply nested one: clear errors, the good ev
   const { code, errors, commands } = await handle([
     makeEvent("big", "deploy", big),
     makeEvent("deep", "deploy", deep),
-    makeEvent("deep-object", "deploy", "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_000)),
+    makeEvent("deep-object", "deploy", '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000)),
     makeEvent("good", "deploy", good),
   ]);
   assertEquals(code, 1);
