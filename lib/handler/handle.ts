@@ -92,6 +92,8 @@ class Handler {
   readonly #o: HandlerOptions;
   #node: string | undefined;
   readonly #handled: HandledEvents;
+  /** Test mode: the IDs of this batch already shown (the record file is not written). */
+  readonly #shown = new Set<string>();
 
   constructor(o: HandlerOptions) {
     this.#o = o;
@@ -112,7 +114,7 @@ class Handler {
   async handle(raw: unknown, index: number): Promise<boolean> {
     const o = this.#o;
     const event = decodeEvent(raw, index);
-    if (await this.#handled.has(event.id)) {
+    if (this.#shown.has(event.id) || await this.#handled.has(event.id)) {
       o.logger.info(`Event already handled in the past: ${event.id}`);
       return true;
     }
@@ -139,7 +141,11 @@ class Handler {
   }
 
   async #claim(id: string): Promise<boolean> {
-    if (this.#o.test) return !await this.#handled.has(id);
+    if (this.#o.test) {
+      if (this.#shown.has(id)) return false;
+      this.#shown.add(id);
+      return !await this.#handled.has(id);
+    }
     await Deno.mkdir(this.#o.deployDir, { recursive: true });
     return await this.#handled.claim(id);
   }
