@@ -19,7 +19,16 @@ import { execute, type Outcome } from "./execute.ts";
 import { HandledEvents } from "./handled.ts";
 import { acquireLocks, type Release } from "./lock.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
-import { type Checkout, needsCheckout, planCheckout, planDeploy } from "./plan_deploy.ts";
+import { urlCollision } from "./collisions.ts";
+import { removeCheckout } from "./commands.ts";
+import { type ComposeFacts } from "./compose.ts";
+import {
+  type Checkout,
+  deployRoles,
+  needsCheckout,
+  planCheckout,
+  planDeploy,
+} from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
@@ -169,6 +178,14 @@ class Handler {
         const fetched = await this.#checkout(app, event.id);
         if (!fetched.ok) return fetched;
         checkout = fetched.checkout;
+        await this.#refuseCollision(app, checkout.compose, async () => {
+          await this.#execute([removeCheckout(o.deployDir, app.name, event.id)]);
+        });
+      } else if (deployRoles({ node, old, payload })[0] === "master") {
+        // The leaving master stops the application only if the new master will not refuse it.
+        const read = await this.#scratchCheckout(app, checkoutDir(o.deployDir, app.name, event.id));
+        if (!read.ok) return read;
+        await this.#refuseCollision(app, read.checkout.compose, () => Promise.resolve());
       }
       const oldDir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
       return planDeploy({
@@ -324,6 +341,26 @@ class Handler {
     const outcome = await this.#execute(planCheckout(app, o.deployDir, eventId, await exists(dir)));
     if (!outcome.ok) return outcome;
     if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
+    return await this.#scratchCheckout(app, dir);
+  }
+
+  /** Refuses the deploy of `app` (after `undo`) when another application serves one of its sites. */
+  async #refuseCollision(app: AppIdentity, compose: ComposeFacts, undo: () => Promise<unknown>) {
+    const collision = urlCollision(app.name, compose.urls, await this.#o.consul.kvList("app/"));
+    if (collision === undefined) return;
+    await undo();
+    throw new RefusedError(collision);
+  }
+
+  /**
+   * Clones the application into a scratch directory (removed after) and reads it as the
+   * checkout `dir`: test mode's view of the new checkout, and the leaving master's.
+   */
+  async #scratchCheckout(
+    app: AppIdentity,
+    dir: string,
+  ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
+    const o = this.#o;
     const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
     try {
       const step = clone(app.repo, app.branch, `${scratch}/checkout`);

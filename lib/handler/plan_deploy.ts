@@ -189,7 +189,7 @@ function record(f: DeployFacts, slaveIp: string | undefined): AppRecord {
     branch: f.app.branch,
     deploy_id: f.eventId,
     previous_deploy_id: previous,
-    urls: co.urls,
+    urls: co.urls.join(", "),
     domains: co.domains,
     ct: co.ct,
     volumes: co.volumes,
@@ -198,7 +198,10 @@ function record(f: DeployFacts, slaveIp: string | undefined): AppRecord {
   };
 }
 
-/** The Consul service: the app's `service.json`, or one HTTP check per URL every 60 s. */
+/**
+ * The Consul service: the app's `service.json`, or one HTTP check every 60 s per Caddy site and
+ * per `CONSUL_CHECK_URLS` URL.
+ */
 export function serviceDefinition(name: string, co: Checkout): Record<string, unknown> {
   if (co.service !== undefined) {
     return { ID: name, Name: name, ...co.service };
@@ -206,7 +209,7 @@ export function serviceDefinition(name: string, co: Checkout): Record<string, un
   return {
     ID: name,
     Name: name,
-    Checks: co.compose.urls.map((url) => ({
+    Checks: co.compose.checks.map((url) => ({
       HTTP: url.includes("://") ? url : `http://${url}`,
       Interval: "60s",
     })),

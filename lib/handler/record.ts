@@ -27,15 +27,16 @@ export interface AppRecord {
   deploy_id: string;
   /** Event ID of the deployment before, or null. */
   previous_deploy_id: string | null;
-  /** URLs served. */
-  urls: string[];
-  /** Their host names. */
+  /** The Caddy site addresses served, as one string: `http://a, http://b` (the front's
+   * consul-template writes `{{ $v.urls }} {` for an application in maintenance). */
+  urls: string;
+  /** The hosts of those addresses, each once (each is an HAProxy backend on the front). */
   domains: string[];
   /** Service → container name. */
   ct: Record<string, string>;
   /** Replicated volumes. */
   volumes: string[];
-  /** Caddy configuration fragment. */
+  /** The Caddy sites, with the directives the front needs forced (see caddyfile.ts). */
   caddyfile: string;
   /** HAProxy configuration fragment. */
   haproxy: Record<string, unknown>;
