@@ -28,6 +28,7 @@ interface CliOptions {
   compose: string;
   lockWait: number;
   transferTimeout: number;
+  consulTimeout: number;
   eventId?: string;
 }
 
@@ -39,6 +40,12 @@ export function usageExit(error: CommanderError): never {
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds (>= 0)");
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;
 }
 
@@ -56,7 +63,7 @@ const encoder = new TextEncoder();
 function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
   const runner = new RealRunner();
   return {
-    consul: new HttpConsul(o.consul),
+    consul: new HttpConsul(o.consul, o.consulTimeout * 1000),
     runner,
     checkoutRunner: runner,
     logger: createLogger({ format: o.logFormat }),
@@ -91,7 +98,8 @@ function addOptions(command: Command): Command {
     .option("--test", "print the effects instead of performing them")
     .option("--compose <command>", "compose command", "docker compose")
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
-    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200);
+    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
+    .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positive, 30);
 }
 
 /** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */
