@@ -172,6 +172,10 @@ Deno.test("compose files that cannot be used: `compose file <path>: <line>:<col>
       "x: !unknown-tag y\nservices: 3\n",
       `compose file ${WHERE}: 2:11 services: expected a mapping`,
     ],
+    [
+      "volumes:\n  ../x: {driver: anybox/buttervolume:latest}\n",
+      `compose file ${WHERE}: 2:3 volumes: "../x" is not a volume name`,
+    ],
   ];
   for (const [text, start, end = ""] of cases) {
     const printed = quiet(() =>

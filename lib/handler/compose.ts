@@ -15,6 +15,7 @@ import {
 } from "./caddyfile.ts";
 import type { Site } from "./caddyfile.ts";
 import { mergeHaproxy } from "./proxy.ts";
+import { isProjectVolume } from "./values.ts";
 
 /** The volume driver whose named volumes are snapshotted and replicated. */
 export const BUTTERVOLUME_DRIVER = "anybox/buttervolume:latest";
@@ -90,9 +91,17 @@ export function parseCompose(
     top.volumes ?? {},
     () => fail("volumes: expected a mapping", node("volumes")),
   );
-  const volumes = Object.entries(volumesNode)
-    .filter(([, v]) => (v as Record<string, unknown> | null)?.driver === driver)
-    .map(([name]) => `${project}_${name}`);
+  const volumes: string[] = [];
+  for (const [name, conf] of Object.entries(volumesNode)) {
+    if ((conf as Record<string, unknown> | null)?.driver !== driver) continue;
+    if (!isProjectVolume(`${project}_${name}`, project)) {
+      fail(
+        `volumes: ${JSON.stringify(name)} is not a volume name (letters, digits, '_', '.', '-')`,
+        node("volumes"),
+      );
+    }
+    volumes.push(`${project}_${name}`);
+  }
   const ct: Record<string, string> = {};
   const sites: Site[] = [];
   const extraChecks: string[] = [];
