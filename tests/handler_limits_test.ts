@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { validateEventPayload } from "../lib/cli/event.ts";
+import { CliError } from "../lib/cli/run.ts";
 import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
@@ -95,5 +97,26 @@ Deno.test("a batch over 32 MiB on standard input: refused without reading it all
   assertEquals(
     stderr,
     `CRITICAL events: more than ${32 * 1024 * 1024} bytes, more than the 32 MiB limit\n`,
+  );
+});
+
+Deno.test("event: a payload over 512 KiB or nested too deep is refused before anything is fired", () => {
+  const big = JSON.stringify({
+    repo: REPO,
+    branch: "master",
+    master: "n1",
+    x: "a".repeat(600_000),
+  });
+  assertThrows(
+    () => validateEventPayload("deploy", big),
+    (e: Error) =>
+      e instanceof CliError &&
+      e.message ===
+        `event deploy: field Payload: ${big.length} bytes, more than the 512 KiB limit; nothing fired`,
+  );
+  const deep = `{"repo": "${REPO}", "x": ${"[".repeat(1000)}${"]".repeat(1000)}}`;
+  assertThrows(
+    () => validateEventPayload("destroy", deep),
+    /event destroy: field Payload: nested deeper than 16 levels; nothing fired/,
   );
 });

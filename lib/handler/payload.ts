@@ -6,6 +6,7 @@
  */
 import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { EventError } from "./errors.ts";
+import { MAX_PAYLOAD_BYTES } from "./event.ts";
 import { isNodeName } from "./values.ts";
 
 /** `deploy`: where the application comes from and which nodes serve it. */
@@ -48,6 +49,14 @@ export const MAX_PAYLOAD_DEPTH = 16;
 /** Parses the payload text as a JSON object, naming the event when it is not one. */
 export function parseJsonObject(eventId: string, text: string): Record<string, unknown> {
   if (text.trim() === "") throw new EventError(eventId, "Payload", "empty");
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new EventError(
+      eventId,
+      "Payload",
+      `${bytes} bytes, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB limit`,
+    );
+  }
   if (jsonDepth(text) > MAX_PAYLOAD_DEPTH) {
     throw new EventError(eventId, "Payload", `nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
   }
