@@ -206,3 +206,38 @@ Deno.test("rm -rf only of a direct child of the deploy dir named <app>-<event id
   }
   assertThrows(() => checkoutDir("/deploy", NAME, "ev-1/.."), /not a valid deploy ID/);
 });
+
+Deno.test("migrate: a bad stored value in the source or target document refuses the event", async () => {
+  const target = "lycee-test-mlf_preprod.3d9eb";
+  const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
+  for (
+    const [key, changes, field] of [
+      [NAME, { volumes: [`${PROJECT}_dbdata`, "-rf"] }, "volumes"],
+      [target, { deploy_id: "ev-1/../.." }, "deploy_id"],
+    ] as const
+  ) {
+    await withCluster(async (fx, double) => {
+      double.kvSet(`app/${target}`, {
+        ...stored({ volumes: ["lyceetestmlfpreprod3d9eb_dbdata"], branch: "preprod" }),
+        ...(key === target ? changes : {}),
+      });
+      const run = await runWith(
+        fx,
+        double,
+        stored(key === NAME ? changes : {}),
+        "migrate",
+        migrate,
+      );
+      assertEquals(run.code, 1);
+      assertEquals(run.commands, []);
+      assertEquals(run.errors.length, 1);
+      assertEquals(
+        run.errors[0].startsWith(
+          `ERROR event ev-2: migrate of ${target}: app/${key} in Consul's KV store: field ${field}: `,
+        ),
+        true,
+        run.errors[0],
+      );
+    });
+  }
+});
