@@ -181,8 +181,8 @@ class Handler {
         await this.#refuseCollision(app, checkout.compose, async () => {
           await this.#execute([removeCheckout(o.deployDir, app.name, event.id)]);
         });
-      } else if (deployRoles({ node, old, payload })[0] === "master") {
-        // The leaving master stops the application only if the new master will not refuse it.
+      } else if (deployRoles({ node, old, payload })[0] !== "nothing") {
+        // A leaving master or slave changes nothing if the new master will refuse the deploy.
         const read = await this.#scratchCheckout(app, checkoutDir(o.deployDir, app.name, event.id));
         if (!read.ok) return read;
         await this.#refuseCollision(app, read.checkout.compose, () => Promise.resolve());
