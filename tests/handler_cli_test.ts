@@ -106,3 +106,43 @@ Deno.test("exit statuses: 1 for bad events on stdin, 2 for usage errors", async 
   assertEquals(missing.code, 2);
   assertEquals(missing.stderr, "error: missing required argument 'json'\n");
 });
+
+Deno.test("test mode shows what live mode would do: a repeated event ID is shown once, nothing recorded", async () => {
+  const fx = await makeFixtures();
+  const double = startConsulDouble(MEMBERS);
+  try {
+    double.kvSet(`app/${NAME}`, { master: "nepri", slave: null, deploy_id: "ev-1", volumes: [] });
+    const dir = await fx.deployDir("edjo");
+    const event = makeEvent(
+      "ev-2",
+      "deploy",
+      JSON.stringify({ repo: REPO, branch: "master", master: "nepri", slave: "edjo" }),
+    );
+    const bad = makeEvent("ev-3", "deploy", "{}");
+    const { code, stdout, stderr } = await handler(
+      ["test", "--node", "edjo", "--consul", double.url, "--deploy-dir", dir],
+      JSON.stringify([event, bad, event, bad]),
+      fx.gitEnv,
+    );
+    assertEquals(code, 1, "the bad event");
+    assertEquals(
+      normalize([stdout], { [dir]: "/deploy" }),
+      `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
+buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
+buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
+`,
+    );
+    const lines = stderr.trim().split("\n");
+    assertEquals(lines.filter((l) => l.startsWith("INFO Event already handled")), [
+      "INFO Event already handled in the past: ev-2",
+      "INFO Event already handled in the past: ev-3",
+    ]);
+    assertEquals(lines.filter((l) => l.startsWith("ERROR")), [
+      "ERROR event ev-3: field Payload.repo: required",
+    ]);
+    assertEquals([...Deno.readDirSync(dir)], [], "no handled-events record, no checkout");
+  } finally {
+    await double.close();
+    await fx.cleanup();
+  }
+});

@@ -108,6 +108,20 @@ function deployed(master: string, slave?: string, name = NAME, project = PROJECT
   };
 }
 
+/** The stored caddyfile: the service's site, with the directives the front needs forced. */
+const CADDYFILE = `http://lycee-test-mlf.example.com, http://www.lycee-test-mlf.example.com {
+    proxy / lyceetestmlfmaster3d9eb_wordpress_1:80 {
+        websocket
+        insecure_skip_verify
+        header_upstream Host {host}
+        header_upstream X-Real-IP {remote}
+        header_upstream X-Forwarded-Proto {scheme}
+    }
+    gzip
+    timeouts 300s
+    log / stdout "{hostonly} - {>X-Forwarded-For} - {user} [{when}] \\"{method} {uri} {proto}\\" {status} {size} \\"{>Referer}\\" \\"{>User-Agent}\\""
+}`;
+
 /** The `app/<name>` document a new master writes (the parts that vary as arguments). */
 function appDocument(doc: {
   master: string;
@@ -127,19 +141,14 @@ function appDocument(doc: {
       branch: "master",
       deploy_id: doc.deploy_id,
       previous_deploy_id: doc.previous_deploy_id,
-      urls: [
-        "http://lycee-test-mlf.example.com",
-        "http://www.lycee-test-mlf.example.com",
-        "http://lycee-test-mlf.example.com/health",
-      ],
+      urls: "http://lycee-test-mlf.example.com, http://www.lycee-test-mlf.example.com",
       domains: ["lycee-test-mlf.example.com", "www.lycee-test-mlf.example.com"],
       ct: {
         wordpress: "lyceetestmlfmaster3d9eb_wordpress_1",
         db: "lyceetestmlfmaster3d9eb_db_1",
       },
       volumes: ["lyceetestmlfmaster3d9eb_dbdata", "lyceetestmlfmaster3d9eb_wwwdata"],
-      caddyfile: "http://lycee-test-mlf.example.com, http://www.lycee-test-mlf.example.com {\n" +
-        "    proxy / lyceetestmlfmaster3d9eb_wordpress_1:80\n}",
+      caddyfile: CADDYFILE,
       haproxy: {
         mysql: {
           frontend: { mode: "tcp", bind: ["*:3306"] },

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Argument, Command } from "commander";
+import { Argument, Command, InvalidArgumentError } from "commander";
 import { appIdentity } from "../handler/app.ts";
 import { type ConsulApi, defaultConsulUrl, HttpConsul } from "../handler/consul.ts";
 import { EventError } from "../handler/errors.ts";
@@ -52,6 +52,18 @@ export async function fireEvent(
   }
 }
 
+interface EventOptions {
+  consul: string;
+  dryRun: boolean;
+  consulTimeout: number;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
+  return n;
+}
+
 /** Builds `event`. */
 export function eventCommand(): Command {
   return new Command("event")
@@ -63,6 +75,7 @@ export function eventCommand(): Command {
     .argument("<json>", "the payload, a JSON object")
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
     .option("--dry-run", "validate and print what would be fired; fire nothing", false)
+    .option("--consul-timeout <seconds>", "limit of the Consul HTTP request", seconds, 30)
     .addHelpText(
       "after",
       `
@@ -74,7 +87,7 @@ Payloads:
 The payload is sent as given. Exit status: 0 fired (or validated with --dry-run), 1 bad payload
 (the message names the field; nothing is fired) or Consul error, 2 usage error.`,
     )
-    .action(async (name: EventName, json: string, opts: { consul: string; dryRun: boolean }) => {
+    .action(async (name: EventName, json: string, opts: EventOptions) => {
       const app = validateEventPayload(name, json);
       const url = opts.consul.replace(/\/+$/, "");
       if (opts.dryRun) {
@@ -83,7 +96,7 @@ The payload is sent as given. Exit status: 0 fired (or validated with --dry-run)
         console.error(`dry run: ${name} event for application ${app} not fired`);
         return;
       }
-      const consul = new HttpConsul(url);
+      const consul = new HttpConsul(url, opts.consulTimeout * 1000);
       try {
         const id = await fireEvent(consul, name, json);
         console.log(id);

@@ -4,6 +4,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { basename, dirname, resolve } from "node:path";
+import { isEventId, shown } from "./values.ts";
 
 /** Who an application is, derived from its repo URL and branch. */
 export interface AppIdentity {
@@ -44,7 +46,37 @@ function urlPath(url: string): string {
   }
 }
 
-/** The checkout directory of a deployment: `<deploy dir>/<name>-<deploy id>`. */
+/**
+ * The checkout directory of a deployment: `<deploy dir>/<name>-<deploy id>`. Throws when the
+ * deploy ID is not an event ID or the name holds a `/`: the directory is always a direct child of
+ * the deploy directory.
+ */
 export function checkoutDir(deployDir: string, name: string, deployId: string): string {
+  if (!isEventId(deployId)) {
+    throw new Error(`not a valid deploy ID for a checkout directory: ${shown(deployId)}`);
+  }
+  if (name === "" || name.includes("/") || name.startsWith(".")) {
+    throw new Error(`not a valid application name for a checkout directory: ${shown(name)}`);
+  }
   return `${deployDir.replace(/\/+$/, "")}/${name}-${deployId}`;
+}
+
+/**
+ * `dir` if, once normalised, it is a direct child of `deployDir` named `<name>-<deploy id>`;
+ * throws otherwise. Every removal of a checkout goes through this.
+ */
+export function provenCheckoutDir(
+  deployDir: string,
+  name: string,
+  deployId: string,
+  dir: string = checkoutDir(deployDir, name, deployId),
+): string {
+  const target = resolve(dir);
+  const expected = `${name}-${deployId}`;
+  if (dirname(target) !== resolve(deployDir) || basename(target) !== expected) {
+    throw new Error(
+      `refusing to remove ${dir}: not the checkout ${expected} directly under ${deployDir}`,
+    );
+  }
+  return dir;
 }

@@ -14,7 +14,8 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { defaultConsulUrl, HttpConsul } from "./consul.ts";
-import { makeEvent } from "./event.ts";
+import { BatchError } from "./errors.ts";
+import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
 import { EVENT_NAMES, handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
 
 /** Options as commander gives them. */
@@ -27,6 +28,7 @@ interface CliOptions {
   compose: string;
   lockWait: number;
   transferTimeout: number;
+  consulTimeout: number;
   eventId?: string;
 }
 
@@ -38,6 +40,12 @@ export function usageExit(error: CommanderError): never {
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds (>= 0)");
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;
 }
 
@@ -55,7 +63,7 @@ const encoder = new TextEncoder();
 function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
   const runner = new RealRunner();
   return {
-    consul: new HttpConsul(o.consul),
+    consul: new HttpConsul(o.consul, o.consulTimeout * 1000),
     runner,
     checkoutRunner: runner,
     logger: createLogger({ format: o.logFormat }),
@@ -90,7 +98,26 @@ function addOptions(command: Command): Command {
     .option("--test", "print the effects instead of performing them")
     .option("--compose <command>", "compose command", "docker compose")
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
-    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200);
+    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
+    .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positive, 30);
+}
+
+/** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */
+async function readAtMost(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(`more than ${MAX_BATCH_BYTES}`));
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(all);
 }
 
 /** The `handler` command, ready to parse or to mount as a subcommand. */
@@ -112,8 +139,10 @@ export function handlerCommand(): Command {
         exitCode: 2,
       });
     }
-    const text = words[0] ?? await new Response(Deno.stdin.readable).text();
-    await run(handlerOptions(opts, test), (o) => handleBatch(text, o));
+    await run(
+      handlerOptions(opts, test),
+      async (o) => handleBatch(words[0] ?? await readAtMost(Deno.stdin.readable), o),
+    );
   });
   for (const name of EVENT_NAMES) {
     addOptions(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { provenCheckoutDir } from "./app.ts";
 import type { Arg, RunStep, Step } from "./steps.ts";
 import { maintenanceKey, transferPrefix } from "./steps.ts";
 
@@ -74,9 +75,12 @@ export function clone(repo: string, branch: string, dir: string): RunStep {
   return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
 }
 
-/** `rm -rf DIR` (a checkout). */
-export function removeDir(dir: string): RunStep {
-  return run(["rm", "-rf", "--", dir]);
+/**
+ * `rm -rf DIR` of the checkout `<deploy dir>/<name>-<deploy id>`; throws unless that path, once
+ * normalised, is a direct child of the deploy directory with that name.
+ */
+export function removeCheckout(deployDir: string, name: string, deployId: string): RunStep {
+  return run(["rm", "-rf", "--", provenCheckoutDir(deployDir, name, deployId)]);
 }
 
 /** `sh update.sh -r REPO -b BRANCH` in the checkout. */

@@ -1,11 +1,21 @@
 /**
  * What the handler needs from an application's `docker-compose.yml`: services, the volumes that
- * replicate (buttervolume named volumes), container names, URLs and proxy fragments.
+ * replicate (buttervolume named volumes), container names, the Caddy sites with the directives the
+ * front needs, health-check URLs and HAProxy frontends.
  *
  * @module
  */
-import YAML from "yaml";
-import { caddyUrls, mergeHaproxy } from "./proxy.ts";
+import YAML, { LineCounter } from "yaml";
+import {
+  CaddyfileError,
+  formatCaddyfile,
+  parseCaddyfile,
+  siteHost,
+  withFrontDefaults,
+} from "./caddyfile.ts";
+import type { Site } from "./caddyfile.ts";
+import { mergeHaproxy } from "./proxy.ts";
+import { isProjectVolume } from "./values.ts";
 
 /** The volume driver whose named volumes are snapshotted and replicated. */
 export const BUTTERVOLUME_DRIVER = "anybox/buttervolume:latest";
@@ -18,89 +28,162 @@ export interface ComposeFacts {
   volumes: string[];
   /** Service → container name (`<project>_<service>_1`). */
   ct: Record<string, string>;
-  /** URLs served: caddy site addresses, then `CONSUL_CHECK_URLS`. */
+  /** The Caddy site addresses of all services, in order (the URLs the front serves). */
   urls: string[];
-  /** Host names of the URLs. */
+  /** The URLs the service registration checks: the site addresses, then `CONSUL_CHECK_URLS`. */
+  checks: string[];
+  /** The hosts of the site addresses, each once (each becomes an HAProxy backend). */
   domains: string[];
-  /** The services' `CADDYFILE` fragments, `$CONTAINER` replaced, joined. */
+  /** The services' `CADDYFILE` sites, `$CONTAINER` replaced, front directives forced, printed. */
   caddyfile: string;
   /** The services' `HAPROXY` configurations merged, each backend given its container `ct`. */
   haproxy: Record<string, unknown>;
 }
 
-/** Reads compose text; `where` names the file in errors. */
+/** A compose file that cannot be used: `compose file <path>: <line>:<col> <message>`. */
+export class ComposeError extends Error {
+  /** Makes the error. */
+  constructor(path: string, message: string, pos?: { line: number; col: number }) {
+    super(`compose file ${path}: ${pos ? `${pos.line}:${pos.col} ` : ""}${message}`);
+    this.name = "ComposeError";
+  }
+}
+
+/** Reads compose text; `where` names the file in errors ({@linkcode ComposeError}). */
 export function parseCompose(
   text: string,
   project: string,
   where: string,
   driver: string = BUTTERVOLUME_DRIVER,
 ): ComposeFacts {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (error) {
-    throw new Error(`${where}: not valid YAML: ${(error as Error).message}`);
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, logLevel: "silent" });
+  const at = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset);
+  const fail = (message: string, node?: unknown): never => {
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    throw new ComposeError(where, message, at(range?.[0]));
+  };
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const message = error.code === "RESOURCE_EXHAUSTION"
+      ? "nested too deep"
+      : error.message.split("\n")[0];
+    fail(message, { range: error.pos });
   }
-  const root = asRecord(doc, `${where}: expected a mapping at the top`);
-  const servicesNode = asRecord(root.services ?? {}, `${where}: services: expected a mapping`);
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    fail(
+      e instanceof RangeError ? "nested too deep" : (e as Error).message.split("\n")[0],
+      unresolvedAlias(doc),
+    );
+  }
+  const node = (...path: string[]) => doc.getIn(path, true) ?? doc.contents;
+  const top = asRecord(root, () => fail("expected a mapping at the top", doc.contents));
+  const servicesNode = asRecord(
+    top.services ?? {},
+    () => fail("services: expected a mapping", node("services")),
+  );
   const services = Object.keys(servicesNode);
-  const volumesNode = asRecord(root.volumes ?? {}, `${where}: volumes: expected a mapping`);
-  const volumes = Object.entries(volumesNode)
-    .filter(([, v]) => (v as Record<string, unknown> | null)?.driver === driver)
-    .map(([name]) => `${project}_${name}`);
+  const volumesNode = asRecord(
+    top.volumes ?? {},
+    () => fail("volumes: expected a mapping", node("volumes")),
+  );
+  const volumes: string[] = [];
+  for (const [name, conf] of Object.entries(volumesNode)) {
+    if ((conf as Record<string, unknown> | null)?.driver !== driver) continue;
+    if (!isProjectVolume(`${project}_${name}`, project)) {
+      fail(
+        `volumes: ${JSON.stringify(name)} is not a volume name (letters, digits, '_', '.', '-')`,
+        node("volumes"),
+      );
+    }
+    volumes.push(`${project}_${name}`);
+  }
   const ct: Record<string, string> = {};
-  const caddy: string[] = [];
-  const urls: string[] = [];
+  const sites: Site[] = [];
+  const extraChecks: string[] = [];
   const haproxy: Array<[string, unknown]> = [];
   for (const service of services) {
     const container = `${project}_${service}_1`;
     ct[service] = container;
-    const env = environment(servicesNode[service], `${where}: services.${service}.environment`);
+    const envNode = () => node("services", service, "environment");
+    const env = environment(
+      servicesNode[service],
+      () => fail(`services.${service}.environment: expected a mapping or a list`, envNode()),
+    );
+    const variable = `services.${service}.environment`;
     if (env.CADDYFILE !== undefined) {
-      const fragment = env.CADDYFILE.replaceAll("$CONTAINER", container).trim();
-      caddy.push(fragment);
-      urls.push(...caddyUrls(fragment));
+      try {
+        sites.push(...parseCaddyfile(env.CADDYFILE.replaceAll("$CONTAINER", container)));
+      } catch (e) {
+        if (!(e instanceof CaddyfileError)) throw e;
+        fail(`${variable}.CADDYFILE: ${e.message}`, envNode());
+      }
     }
     if (env.CONSUL_CHECK_URLS !== undefined) {
-      const extra = YAML.parse(env.CONSUL_CHECK_URLS);
-      if (!Array.isArray(extra)) {
-        throw new Error(`${where}: services.${service}: CONSUL_CHECK_URLS: expected a list`);
+      const extra = yamlValue(env.CONSUL_CHECK_URLS);
+      if (!Array.isArray(extra) || extra.some((u) => typeof u !== "string" || u === "")) {
+        fail(`${variable}.CONSUL_CHECK_URLS: expected a list of URLs`, envNode());
       }
-      urls.push(...extra.map(String));
+      extraChecks.push(...(extra as string[]));
     }
     if (env.HAPROXY !== undefined) {
-      haproxy.push([container, YAML.parse(env.HAPROXY)]);
+      const conf = yamlValue(env.HAPROXY);
+      if (conf === null || typeof conf !== "object" || Array.isArray(conf)) {
+        fail(`${variable}.HAPROXY: expected a mapping of frontends`, envNode());
+      }
+      haproxy.push([container, conf]);
     }
   }
-  const unique = [...new Set(urls)];
+  const urls = sites.flatMap((s) => s.keys);
+  const twice = urls.find((u, i) => urls.indexOf(u) !== i);
+  if (twice !== undefined) fail(`the Caddy site ${twice} is declared twice`);
   return {
     services,
     volumes,
     ct,
-    urls: unique,
-    domains: [...new Set(unique.map(hostOf).filter((h) => h !== ""))],
-    caddyfile: caddy.join("\n"),
+    urls,
+    checks: [...new Set([...urls, ...extraChecks])],
+    domains: [...new Set(urls.map(siteHost).filter((h) => h !== ""))],
+    caddyfile: formatCaddyfile(sites.map(withFrontDefaults)),
     haproxy: mergeHaproxy(haproxy),
   };
 }
 
-function hostOf(url: string): string {
+/** The first alias of the document whose anchor is not defined before it, if any. */
+function unresolvedAlias(doc: YAML.Document): unknown {
+  let found: unknown;
+  YAML.visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return;
+      found = node;
+      return YAML.visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** A YAML (or JSON) value held in an environment variable; undefined when it does not parse. */
+function yamlValue(text: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: false, logLevel: "silent" });
+  if (doc.errors.length > 0) return undefined;
   try {
-    return new URL(url.includes("://") ? url : `http://${url}`).host;
+    return doc.toJS({ maxAliasCount: 100 });
   } catch {
-    return "";
+    return undefined;
   }
 }
 
-function asRecord(value: unknown, message: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error(message);
-  }
+function asRecord(value: unknown, fail: () => never): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) fail();
   return value as Record<string, unknown>;
 }
 
 /** A service's environment as a map, from either the mapping or the `KEY=VALUE` list form. */
-function environment(service: unknown, where: string): Record<string, string> {
+function environment(service: unknown, fail: () => never): Record<string, string> {
   const env = (service as Record<string, unknown> | null)?.environment;
   if (env === undefined || env === null) return {};
   if (Array.isArray(env)) {
@@ -113,7 +196,7 @@ function environment(service: unknown, where: string): Record<string, string> {
     return out;
   }
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asRecord(env, `${where}: expected a mapping or a list`))) {
+  for (const [k, v] of Object.entries(asRecord(env, fail))) {
     if (v !== null && v !== undefined) out[k] = String(v);
   }
   return out;

@@ -75,20 +75,31 @@ interface RawEntry {
   Session?: string;
 }
 
+/** How long one Consul HTTP request may take by default, ms. */
+export const DEFAULT_CONSUL_TIMEOUT_MS = 30_000;
+
 /** {@linkcode ConsulApi} on `npm:consul` (Consul's HTTP API). */
 export class HttpConsul implements ConsulApi {
   /** The agent's base URL. */
   readonly url: string;
+  /** How long one request may take before it fails, ms. */
+  readonly timeoutMs: number;
   // deno-lint-ignore no-explicit-any
   readonly #client: any;
 
-  /** Talks to the agent at `url` (e.g. `http://127.0.0.1:8500`). */
-  constructor(url: string) {
+  /**
+   * Talks to the agent at `url` (e.g. `http://127.0.0.1:8500`); every request fails after
+   * `timeoutMs` without a complete answer (default {@linkcode DEFAULT_CONSUL_TIMEOUT_MS}).
+   */
+  constructor(url: string, timeoutMs: number = DEFAULT_CONSUL_TIMEOUT_MS) {
     this.url = url.replace(/\/+$/, "");
-    // `baseUrl` (supported by the client, missing from its types) keeps a path prefix if any.
-    const options = { baseUrl: `${this.url}/v1` } as unknown as ConstructorParameters<
-      typeof Consul
-    >[0];
+    this.timeoutMs = timeoutMs;
+    // `baseUrl` (supported by the client, missing from its types) keeps a path prefix if any;
+    // `timeout` is the client's whole-request limit.
+    const options = {
+      baseUrl: `${this.url}/v1`,
+      timeout: timeoutMs,
+    } as unknown as ConstructorParameters<typeof Consul>[0];
     this.#client = new Consul(options);
   }
 
@@ -96,6 +107,12 @@ export class HttpConsul implements ConsulApi {
     try {
       return await fn();
     } catch (error) {
+      if ((error as { isTimeout?: boolean } | null)?.isTimeout === true) {
+        throw new Error(
+          `Consul at ${this.url}: ${what}: no answer within ${this.timeoutMs / 1000} s ` +
+            `(the Consul request timeout)`,
+        );
+      }
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`Consul at ${this.url}: ${what}: ${reason}`);
     }

@@ -43,3 +43,15 @@ export class PlanError extends Error {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * An event refused before anything ran (a stored document holding a bad value, a URL another
+ * application serves): reported, nothing executed, nothing written to Consul.
+ */
+export class RefusedError extends PlanError {
+  /** Makes the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "RefusedError";
+  }
+}

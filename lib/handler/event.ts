@@ -4,6 +4,7 @@
  * @module
  */
 import { BatchError, EventError } from "./errors.ts";
+import { isEventId } from "./values.ts";
 
 /** One event as Consul sends it (only the fields the handler reads). */
 export interface ConsulEvent {
@@ -27,11 +28,19 @@ export interface DecodedEvent {
   payload: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** The largest payload an event may carry, decoded: 512 KiB. */
+export const MAX_PAYLOAD_BYTES = 512 * 1024;
+/** The largest batch of events read at once: 32 MiB. */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parses the batch text into raw event objects; throws {@linkcode BatchError} if unreadable. */
 export function parseBatch(text: string): unknown[] {
+  if (text.length > MAX_BATCH_BYTES / 3) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(bytes));
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -47,7 +56,7 @@ export function parseBatch(text: string): unknown[] {
 /** The ID to name an event by in messages, even when its ID field is bad. */
 export function eventLabel(raw: unknown, index: number): string {
   const id = (raw as Record<string, unknown> | null)?.ID;
-  return typeof id === "string" && ID_PATTERN.test(id) ? id : `#${index}`;
+  return isEventId(id) ? id : `#${index}`;
 }
 
 /** Validates one raw event's envelope and decodes its base64 payload. */
@@ -60,7 +69,7 @@ export function decodeEvent(raw: unknown, index: number): DecodedEvent {
   if (typeof event.ID !== "string" || event.ID === "") {
     throw new EventError(label, "ID", "required (a non-empty string)");
   }
-  if (!ID_PATTERN.test(event.ID)) {
+  if (!isEventId(event.ID)) {
     throw new EventError(label, "ID", `not a valid event ID: ${JSON.stringify(event.ID)}`);
   }
   if (typeof event.Name !== "string" || event.Name === "") {
@@ -73,7 +82,20 @@ export function decodeEvent(raw: unknown, index: number): DecodedEvent {
   return { id: event.ID, name: event.Name, payload: decodeBase64(label, payload) };
 }
 
+/** The error of a batch of `bytes` bytes, over {@linkcode MAX_BATCH_BYTES}. */
+export function batchTooLarge(bytes: number | string): string {
+  return `events: ${bytes} bytes, more than the ${MAX_BATCH_BYTES / 1024 / 1024} MiB limit`;
+}
+
 function decodeBase64(label: string, text: string): string {
+  const size = Math.floor(text.length * 3 / 4) - (text.match(/=*$/)?.[0].length ?? 0);
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new EventError(
+      label,
+      "Payload",
+      `${size} bytes once decoded, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB limit`,
+    );
+  }
   if (!BASE64_PATTERN.test(text)) {
     throw new EventError(label, "Payload", "not valid base64");
   }
@@ -88,6 +110,10 @@ function decodeBase64(label: string, text: string): string {
 /** Makes an event as Consul would deliver it, for the direct `deploy '<json>'` form and tests. */
 export function makeEvent(id: string, name: string, payload: string): ConsulEvent {
   const bytes = new TextEncoder().encode(payload);
-  const base64 = btoa(String.fromCharCode(...bytes));
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  const base64 = btoa(binary);
   return { ID: id, Name: name, Payload: base64, Version: 1, LTime: 1 };
 }

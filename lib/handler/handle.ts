@@ -13,16 +13,25 @@ import { clone } from "./commands.ts";
 import type { ConsulApi } from "./consul.ts";
 import type { Effects } from "./effects.ts";
 import { describeRun, kvText, LiveEffects, PrintEffects } from "./effects.ts";
-import { BatchError, EventError, messageOf } from "./errors.ts";
+import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
 import { HandledEvents } from "./handled.ts";
 import { acquireLocks, type Release } from "./lock.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
-import { type Checkout, needsCheckout, planCheckout, planDeploy } from "./plan_deploy.ts";
+import { urlCollision } from "./collisions.ts";
+import { removeCheckout } from "./commands.ts";
+import { type ComposeFacts } from "./compose.ts";
+import {
+  type Checkout,
+  deployRoles,
+  needsCheckout,
+  planCheckout,
+  planDeploy,
+} from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
-import { type AppError, type AppRecord, parseRecord } from "./record.ts";
+import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
 
 /** The event names the handler knows. */
@@ -92,6 +101,8 @@ class Handler {
   readonly #o: HandlerOptions;
   #node: string | undefined;
   readonly #handled: HandledEvents;
+  /** Test mode: the IDs of this batch already shown (the record file is not written). */
+  readonly #shown = new Set<string>();
 
   constructor(o: HandlerOptions) {
     this.#o = o;
@@ -112,7 +123,7 @@ class Handler {
   async handle(raw: unknown, index: number): Promise<boolean> {
     const o = this.#o;
     const event = decodeEvent(raw, index);
-    if (await this.#handled.has(event.id)) {
+    if (this.#shown.has(event.id) || await this.#handled.has(event.id)) {
       o.logger.info(`Event already handled in the past: ${event.id}`);
       return true;
     }
@@ -139,7 +150,11 @@ class Handler {
   }
 
   async #claim(id: string): Promise<boolean> {
-    if (this.#o.test) return !await this.#handled.has(id);
+    if (this.#o.test) {
+      if (this.#shown.has(id)) return false;
+      this.#shown.add(id);
+      return !await this.#handled.has(id);
+    }
     await Deno.mkdir(this.#o.deployDir, { recursive: true });
     return await this.#handled.claim(id);
   }
@@ -160,10 +175,17 @@ class Handler {
       const old = await this.#record(app.name);
       let checkout: Checkout | undefined;
       if (needsCheckout({ node, old, payload })) {
-        const dir = checkoutDir(o.deployDir, app.name, event.id);
-        const fetched = await this.#checkout(app, dir);
+        const fetched = await this.#checkout(app, event.id);
         if (!fetched.ok) return fetched;
         checkout = fetched.checkout;
+        await this.#refuseCollision(app, checkout.compose, async () => {
+          await this.#execute([removeCheckout(o.deployDir, app.name, event.id)]);
+        });
+      } else if (deployRoles({ node, old, payload })[0] !== "nothing") {
+        // A leaving master or slave changes nothing if the new master will refuse the deploy.
+        const read = await this.#scratchCheckout(app, checkoutDir(o.deployDir, app.name, event.id));
+        if (!read.ok) return read;
+        await this.#refuseCollision(app, read.checkout.compose, () => Promise.resolve());
       }
       const oldDir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
       return planDeploy({
@@ -258,6 +280,10 @@ class Handler {
         const steps = await plan(node);
         outcome = Array.isArray(steps) ? await this.#execute(steps) : steps;
       } catch (error) {
+        if (error instanceof RefusedError) {
+          o.logger.error(`event ${event.id}: ${event.name} of ${apps[0].name}: ${error.message}`);
+          return false;
+        }
         outcome = { ok: false, step: "planning", message: messageOf(error) };
       }
       if (outcome.ok) {
@@ -308,12 +334,33 @@ class Handler {
    */
   async #checkout(
     app: AppIdentity,
+    eventId: string,
+  ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
+    const o = this.#o;
+    const dir = checkoutDir(o.deployDir, app.name, eventId);
+    const outcome = await this.#execute(planCheckout(app, o.deployDir, eventId, await exists(dir)));
+    if (!outcome.ok) return outcome;
+    if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
+    return await this.#scratchCheckout(app, dir);
+  }
+
+  /** Refuses the deploy of `app` (after `undo`) when another application serves one of its sites. */
+  async #refuseCollision(app: AppIdentity, compose: ComposeFacts, undo: () => Promise<unknown>) {
+    const collision = urlCollision(app.name, compose.urls, await this.#o.consul.kvList("app/"));
+    if (collision === undefined) return;
+    await undo();
+    throw new RefusedError(collision);
+  }
+
+  /**
+   * Clones the application into a scratch directory (removed after) and reads it as the
+   * checkout `dir`: test mode's view of the new checkout, and the leaving master's.
+   */
+  async #scratchCheckout(
+    app: AppIdentity,
     dir: string,
   ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
     const o = this.#o;
-    const outcome = await this.#execute(planCheckout(app, dir, await exists(dir)));
-    if (!outcome.ok) return outcome;
-    if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
     const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
     try {
       const step = clone(app.repo, app.branch, `${scratch}/checkout`);
@@ -343,7 +390,7 @@ class Handler {
         let doc: Record<string, unknown> = { repo_url: app.repo, branch: app.branch };
         if (entry !== undefined) {
           try {
-            doc = parseRecord(app.name, entry.value) as Record<string, unknown>;
+            doc = parseRecordObject(app.name, entry.value);
           } catch { /* overwrite an unreadable document */ }
         }
         doc.error = error;

@@ -6,6 +6,8 @@
  */
 import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { EventError } from "./errors.ts";
+import { MAX_PAYLOAD_BYTES } from "./event.ts";
+import { isNodeName } from "./values.ts";
 
 /** `deploy`: where the application comes from and which nodes serve it. */
 export interface DeployPayload {
@@ -41,11 +43,23 @@ export interface MigratePayload {
   update: boolean;
 }
 
-const NODE = /^[A-Za-z0-9._-]+$/;
+/** How deep a payload's JSON may nest (a payload's fields are one or two levels deep). */
+export const MAX_PAYLOAD_DEPTH = 16;
 
 /** Parses the payload text as a JSON object, naming the event when it is not one. */
 export function parseJsonObject(eventId: string, text: string): Record<string, unknown> {
   if (text.trim() === "") throw new EventError(eventId, "Payload", "empty");
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new EventError(
+      eventId,
+      "Payload",
+      `${bytes} bytes, more than the ${MAX_PAYLOAD_BYTES / 1024} KiB limit`,
+    );
+  }
+  if (jsonDepth(text) > MAX_PAYLOAD_DEPTH) {
+    throw new EventError(eventId, "Payload", `nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -81,7 +95,7 @@ export function checkBranch(eventId: string, field: string, value: unknown): str
 /** Checks a node name: no leading `-`, letters, digits, `.`, `_`, `-`. */
 export function checkNode(eventId: string, field: string, value: unknown): string {
   const node = requiredString(eventId, field, value);
-  if (node.startsWith("-") || !NODE.test(node)) {
+  if (!isNodeName(node)) {
     throw new EventError(eventId, field, `not a valid node name: ${node}`);
   }
   return node;
@@ -150,4 +164,25 @@ export function parseMigrate(eventId: string, text: string): MigratePayload {
     : checkBranch(eventId, "Payload.target.branch", target.branch);
   const update = optionalBoolean(eventId, "Payload.update", p.update, true);
   return { repo, branch, target: { repo: targetRepo, branch: targetBranch }, update };
+}
+
+/** The deepest nesting of `[` and `{` in JSON text (outside strings), without parsing it. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
 }

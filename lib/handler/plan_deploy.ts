@@ -64,9 +64,17 @@ export function needsCheckout(f: Pick<DeployFacts, "node" | "old" | "payload">):
   return deployRoles(f)[1] !== "nothing";
 }
 
-/** Steps that fetch the new checkout (first, before the application is touched). */
-export function planCheckout(app: AppIdentity, dir: string, exists: boolean): Step[] {
-  return [...(exists ? [c.removeDir(dir)] : []), c.clone(app.repo, app.branch, dir)];
+/** Steps that fetch the new checkout of event `eventId` (first, before the application is touched). */
+export function planCheckout(
+  app: AppIdentity,
+  deployDir: string,
+  eventId: string,
+  exists: boolean,
+): Step[] {
+  return [
+    ...(exists ? [c.removeCheckout(deployDir, app.name, eventId)] : []),
+    c.clone(app.repo, app.branch, checkoutDir(deployDir, app.name, eventId)),
+  ];
 }
 
 /** The steps of a deploy on this node, after the checkout. */
@@ -82,8 +90,10 @@ export function planDeploy(f: DeployFacts): Step[] {
   if (becomes === "slave") {
     steps.push(...c.schedulePurge(c.PURGE_MINUTES, required(f).compose.volumes));
   }
-  const oldDir = oldCheckout(f);
-  if (oldDir !== undefined && f.oldCheckoutExists) steps.push(c.removeDir(oldDir));
+  const oldId = f.old?.deploy_id;
+  if (oldCheckout(f) !== undefined && f.oldCheckoutExists && oldId) {
+    steps.push(c.removeCheckout(f.deployDir, f.app.name, oldId));
+  }
   return steps;
 }
 
@@ -179,7 +189,7 @@ function record(f: DeployFacts, slaveIp: string | undefined): AppRecord {
     branch: f.app.branch,
     deploy_id: f.eventId,
     previous_deploy_id: previous,
-    urls: co.urls,
+    urls: co.urls.join(", "),
     domains: co.domains,
     ct: co.ct,
     volumes: co.volumes,
@@ -188,7 +198,10 @@ function record(f: DeployFacts, slaveIp: string | undefined): AppRecord {
   };
 }
 
-/** The Consul service: the app's `service.json`, or one HTTP check per URL every 60 s. */
+/**
+ * The Consul service: the app's `service.json`, or one HTTP check every 60 s per Caddy site and
+ * per `CONSUL_CHECK_URLS` URL.
+ */
 export function serviceDefinition(name: string, co: Checkout): Record<string, unknown> {
   if (co.service !== undefined) {
     return { ID: name, Name: name, ...co.service };
@@ -196,7 +209,7 @@ export function serviceDefinition(name: string, co: Checkout): Record<string, un
   return {
     ID: name,
     Name: name,
-    Checks: co.compose.urls.map((url) => ({
+    Checks: co.compose.checks.map((url) => ({
       HTTP: url.includes("://") ? url : `http://${url}`,
       Interval: "60s",
     })),

@@ -36,7 +36,9 @@ export function planDestroy(f: DestroyFacts): Step[] {
   if (old === undefined) return [c.note(`${app.name} is not deployed: nothing to destroy`)];
   const role = roleOf(f.node, old.master, old.slave);
   const dir = old.deploy_id ? checkoutDir(f.deployDir, app.name, old.deploy_id) : undefined;
-  const remove = dir !== undefined && f.checkoutExists ? [c.removeDir(dir)] : [];
+  const remove = old.deploy_id && f.checkoutExists
+    ? [c.removeCheckout(f.deployDir, app.name, old.deploy_id)]
+    : [];
   const volumes = old.volumes ?? [];
   if (role === "nothing") return [c.note(`I was nothing for ${app.name}`)];
   if (role === "slave") {

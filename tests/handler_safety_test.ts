@@ -1,0 +1,243 @@
+/**
+ * No value read back from Consul reaches a path or an argv unchecked: a bad stored `app/<name>`
+ * refuses the event (error naming the key and the field, nothing run, nothing written), and
+ * every `rm -rf` proves its target is a direct child of the deploy directory named
+ * `<app>-<event id>`. Live mode, commands through the fake runner except `rm` and `git`, which
+ * run for real.
+ *
+ * @module
+ */
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { checkoutDir } from "../lib/handler/app.ts";
+import { removeCheckout } from "../lib/handler/commands.ts";
+import { HttpConsul } from "../lib/handler/consul.ts";
+import { makeEvent } from "../lib/handler/event.ts";
+import { handleEvents } from "../lib/handler/handle.ts";
+import { memoryLogger } from "../lib/log.ts";
+import { FakeRunner } from "../lib/proc/fake.ts";
+import { RealRunner } from "../lib/proc/real.ts";
+import { exists } from "../lib/fs.ts";
+import { type ConsulDouble, startConsulDouble } from "./support/consul_double.ts";
+import {
+  type Fixtures,
+  makeFixtures,
+  MEMBERS,
+  NAME,
+  PROJECT,
+  REPO,
+} from "./handler_fixtures_test.ts";
+
+/** The document of the app deployed by ev-1 on nepri, with `changes` applied. */
+function stored(changes: Record<string, unknown>): Record<string, unknown> {
+  return {
+    master: "nepri",
+    slave: null,
+    ip: "10.0.0.1",
+    slave_ip: null,
+    repo_url: REPO,
+    branch: "master",
+    deploy_id: "ev-1",
+    previous_deploy_id: null,
+    volumes: [`${PROJECT}_dbdata`],
+    ...changes,
+  };
+}
+
+interface Run {
+  code: number;
+  errors: string[];
+  commands: string[];
+  kvBefore: string | undefined;
+  kvAfter: string | undefined;
+}
+
+/** Handles one event live on nepri with `app/<NAME>` set to `doc`; the checkout of ev-1 exists. */
+async function runWith(
+  fx: Fixtures,
+  double: ConsulDouble,
+  doc: Record<string, unknown>,
+  name: string,
+  payload: Record<string, unknown>,
+): Promise<Run> {
+  double.kvSet(`app/${NAME}`, doc);
+  const kvBefore = double.kvText(`app/${NAME}`);
+  const deployDir = await fx.deployDir("nepri");
+  await Deno.mkdir(`${deployDir}/${NAME}-ev-1`, { recursive: true });
+  const real = new RealRunner();
+  const runner = new FakeRunner()
+    .on(["git"], (argv, o) => fx.runner.run(argv, o))
+    .on(["rm"], (argv, o) => real.run(argv, o))
+    .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }));
+  const logger = memoryLogger();
+  const consul = new HttpConsul(double.url);
+  try {
+    const code = await handleEvents([makeEvent("ev-2", name, JSON.stringify(payload))], {
+      consul,
+      runner,
+      checkoutRunner: runner,
+      logger,
+      deployDir,
+      node: "nepri",
+      test: false,
+      print: () => {},
+      compose: ["docker", "compose"],
+      lockWaitMs: 0,
+      transferTimeoutMs: 0,
+      pollMs: 10,
+    });
+    return {
+      code,
+      errors: logger.lines.filter((l) => l.startsWith("ERROR") || l.startsWith("CRITICAL")),
+      commands: runner.commandLines,
+      kvBefore,
+      kvAfter: double.kvText(`app/${NAME}`),
+    };
+  } finally {
+    consul.close();
+  }
+}
+
+async function withCluster(fn: (fx: Fixtures, double: ConsulDouble) => Promise<void>) {
+  const fx = await makeFixtures();
+  const double = startConsulDouble(MEMBERS);
+  try {
+    await fn(fx, double);
+  } finally {
+    await double.close();
+    await fx.cleanup();
+  }
+}
+
+const redeploy = { repo: REPO, branch: "master", master: "nepri" };
+
+Deno.test("a stored deploy_id climbing out of the deploy dir: refused, nothing run, the victim survives", async () => {
+  await withCluster(async (fx, double) => {
+    const victim = `${fx.root}/victim`;
+    await Deno.mkdir(victim);
+    await Deno.writeTextFile(`${victim}/precious`, "data");
+    const run = await runWith(
+      fx,
+      double,
+      stored({ deploy_id: "ev-1/../../victim" }),
+      "deploy",
+      redeploy,
+    );
+    assertEquals(run.code, 1);
+    assertEquals(run.commands, [], "not even the clone");
+    assertEquals(run.errors, [
+      `ERROR event ev-2: deploy of ${NAME}: app/${NAME} in Consul's KV store: field deploy_id: ` +
+      `not a valid event ID: "ev-1/../../victim"`,
+    ]);
+    assertEquals(await exists(`${victim}/precious`), true);
+    assertEquals(run.kvAfter, run.kvBefore, "the document is left as it was");
+  });
+});
+
+Deno.test("every stored value that reaches a path or argv is checked, for deploy and destroy", async () => {
+  const cases: Array<[Record<string, unknown>, string, string]> = [
+    [{ previous_deploy_id: "../x" }, "previous_deploy_id", `not a valid event ID: "../x"`],
+    [{ master: "--help" }, "master", `not a valid node name: "--help"`],
+    [{ slave: "a b" }, "slave", `not a valid node name: "a b"`],
+    [{ ip: "10.0.0.1;reboot" }, "ip", `not an IP address: "10.0.0.1;reboot"`],
+    [{ slave: "tayt", slave_ip: "-oProxyCommand=x" }, "slave_ip", "not an IP address"],
+    [{ volumes: "dbdata" }, "volumes", "expected a list of volume names"],
+    [{ volumes: ["otherapp_dbdata"] }, "volumes", `"otherapp_dbdata" is not a volume of project`],
+    [{ volumes: [`${PROJECT}_../x`] }, "volumes", "is not a volume of project"],
+    [{ volumes: [`${PROJECT}_`] }, "volumes", "is not a volume of project"],
+    [{ deploy_id: 7 }, "deploy_id", "not a valid event ID: 7"],
+    [{ repo_url: "--upload-pack=x" }, "repo_url", "not a valid repository URL"],
+  ];
+  for (const [changes, field, what] of cases) {
+    for (const [name, payload] of [["deploy", redeploy], ["destroy", redeploy]] as const) {
+      await withCluster(async (fx, double) => {
+        const run = await runWith(fx, double, stored(changes), name, payload);
+        const label = `${name} with ${JSON.stringify(changes)}`;
+        assertEquals(run.code, 1, label);
+        assertEquals(run.commands, [], label);
+        assertEquals(run.errors.length, 1, label);
+        const prefix = `ERROR event ev-2: ${name} of ${NAME}: app/${NAME} in Consul's KV store: ` +
+          `field ${field}: `;
+        assertEquals(run.errors[0].startsWith(prefix), true, `${label}: ${run.errors[0]}`);
+        assertEquals(run.errors[0].includes(what), true, `${label}: ${run.errors[0]}`);
+        assertEquals(run.kvAfter, run.kvBefore, label);
+      });
+    }
+  }
+});
+
+Deno.test("a member whose address is not an IP is an error before its value reaches argv", async () => {
+  await withCluster(async (fx, _double) => {
+    const double = startConsulDouble([{ name: "nepri", addr: "10.0.0.1" }, {
+      name: "tayt",
+      addr: "$(reboot)",
+    }]);
+    try {
+      const run = await runWith(fx, double, stored({}), "deploy", { ...redeploy, master: "tayt" });
+      assertEquals(run.code, 1);
+      assertEquals(
+        run.commands.some((c) => c.includes("$(reboot)")),
+        false,
+        run.commands.join("\n"),
+      );
+      assertEquals(
+        run.errors.some((e) => e.includes(`new master 'tayt' has no valid IP address`)),
+        true,
+        run.errors.join("\n"),
+      );
+    } finally {
+      await double.close();
+    }
+  });
+});
+
+Deno.test("rm -rf only of a direct child of the deploy dir named <app>-<event id>", () => {
+  assertEquals(removeCheckout("/deploy", NAME, "ev-1").argv, [
+    "rm",
+    "-rf",
+    "--",
+    `/deploy/${NAME}-ev-1`,
+  ]);
+  assertEquals(removeCheckout("/deploy/", NAME, "ev-1").argv.at(-1), `/deploy/${NAME}-ev-1`);
+  for (const id of ["../x", "ev-1/../../x", "", ".", "..", "-rf", "a/b", "ev 1"]) {
+    assertThrows(() => removeCheckout("/deploy", NAME, id), /not a valid deploy ID/, id);
+  }
+  for (const name of ["..", "../x", "a/b", ""]) {
+    assertThrows(() => removeCheckout("/deploy", name, "ev-1"), /not a valid application name/);
+  }
+  assertThrows(() => checkoutDir("/deploy", NAME, "ev-1/.."), /not a valid deploy ID/);
+});
+
+Deno.test("migrate: a bad stored value in the source or target document refuses the event", async () => {
+  const target = "lycee-test-mlf_preprod.3d9eb";
+  const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
+  for (
+    const [key, changes, field] of [
+      [NAME, { volumes: [`${PROJECT}_dbdata`, "-rf"] }, "volumes"],
+      [target, { deploy_id: "ev-1/../.." }, "deploy_id"],
+    ] as const
+  ) {
+    await withCluster(async (fx, double) => {
+      double.kvSet(`app/${target}`, {
+        ...stored({ volumes: ["lyceetestmlfpreprod3d9eb_dbdata"], branch: "preprod" }),
+        ...(key === target ? changes : {}),
+      });
+      const run = await runWith(
+        fx,
+        double,
+        stored(key === NAME ? changes : {}),
+        "migrate",
+        migrate,
+      );
+      assertEquals(run.code, 1);
+      assertEquals(run.commands, []);
+      assertEquals(run.errors.length, 1);
+      assertEquals(
+        run.errors[0].startsWith(
+          `ERROR event ev-2: migrate of ${target}: app/${key} in Consul's KV store: field ${field}: `,
+        ),
+        true,
+        run.errors[0],
+      );
+    });
+  }
+});
