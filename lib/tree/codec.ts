@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseJson } from "./json.ts";
 import type { Properties } from "./model.ts";
 
 /** Encodes properties as node data. */
@@ -25,7 +26,7 @@ export function encodeProperties(properties: Properties): string {
 /** Decodes node data into properties (see the module doc for the rules). */
 export function decodeProperties(data: string): Properties {
   if (data === "") return {};
-  return isJsonObject(data) ? JSON.parse(data) as Properties : { string_value: data };
+  return isJsonObject(data) ? parseJson(data) as Properties : { string_value: data };
 }
 
 /** Whether `data` is the JSON text of an object. */

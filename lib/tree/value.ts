@@ -152,17 +152,18 @@ class Reader {
 
   /**
    * A number literal, refused when it cannot be stored and read back as written: beyond the
-   * float range, or an integer beyond ±2^53 (JSON readers lose its last digits). `-0` is 0.
+   * float range, or an integer no double holds exactly (beyond ±2^53, JSON readers would lose
+   * its last digits). `-0` is 0.
    */
   number(literal: string, at: number): number {
     const value = Number(literal);
     if (!Number.isFinite(value)) {
       throw new ValueSyntaxError(at, `number ${literal} is out of range`);
     }
-    if (/^[+-]?\d+$/.test(literal) && !Number.isSafeInteger(value)) {
+    if (/^[+-]?\d+$/.test(literal) && BigInt(literal) !== BigInt(value)) {
       throw new ValueSyntaxError(
         at,
-        `integer ${literal} is beyond ±2^53 and would not be stored exactly; quote it as a string`,
+        `integer ${literal} cannot be stored exactly (beyond ±2^53); quote it as a string`,
       );
     }
     return value === 0 ? 0 : value;
@@ -343,9 +344,7 @@ export function formatValue(value: Value): string {
   if (value === false) return "False";
   if (typeof value === "string") return formatString(value);
   if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) return BigInt(value).toString();
-    // Larger whole floats print in exponent form, which reads back as the same float.
-    if (Number.isInteger(value)) return value.toExponential();
+    if (Number.isInteger(value)) return BigInt(value).toString();
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(formatValue).join(", ")}]`;
