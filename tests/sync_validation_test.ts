@@ -188,3 +188,10 @@ Deno.test("sync --force under ALL STOP refuses and says how to get out", async (
     );
   });
 });
+
+Deno.test("a version holding a newline never splits a log line", async () => {
+  const { showVersion } = await import("../lib/sync/cluster_version.ts");
+  equal(showVersion("abc123"), "abc123");
+  equal(showVersion("1.0\nINFO Done deploying"), "'1.0\\nINFO Done deploying'");
+  equal(showVersion("tab\there"), "'tab\\there'");
+});

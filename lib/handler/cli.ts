@@ -13,6 +13,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
+import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import { defaultConsulUrl, HttpConsul } from "./consul.ts";
 import { makeEvent } from "./event.ts";
 import { EVENT_NAMES, handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
@@ -27,6 +28,7 @@ interface CliOptions {
   compose: string;
   lockWait: number;
   transferTimeout: number;
+  gitTimeout: number;
   eventId?: string;
 }
 
@@ -38,6 +40,12 @@ export function usageExit(error: CommanderError): never {
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds (>= 0)");
+  return n;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;
 }
 
@@ -53,7 +61,8 @@ const encoder = new TextEncoder();
 
 /** Builds the handler's options from the command line ones. */
 function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
-  const runner = new RealRunner();
+  // Every git command (the app checkouts) is bounded by --git-timeout; others are unchanged.
+  const runner = new GitRunner(new RealRunner(), { timeoutS: o.gitTimeout });
   return {
     consul: new HttpConsul(o.consul),
     runner,
@@ -90,7 +99,13 @@ function addOptions(command: Command): Command {
     .option("--test", "print the effects instead of performing them")
     .option("--compose <command>", "compose command", "docker compose")
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
-    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200);
+    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
+    .option(
+      "--git-timeout <seconds>",
+      "kill a git command running longer than this",
+      positiveSeconds,
+      DEFAULT_GIT_TIMEOUT_S,
+    );
 }
 
 /** The `handler` command, ready to parse or to mount as a subcommand. */
