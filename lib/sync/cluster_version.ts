@@ -20,6 +20,7 @@ export function showVersion(version: Value | undefined): string {
   if (version === null) return "None";
   if (version === false) return "False";
   if (version === true) return "True";
+  // deno-lint-ignore no-control-regex
   if (typeof version === "string" && /[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(version)) {
     return formatValue(version);
   }

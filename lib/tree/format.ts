@@ -66,8 +66,10 @@ export function formatTree(root: TreeNode, options: FormatTreeOptions = {}): str
  * prints as a property line (`type = …`).
  */
 export function isTypeText(type: unknown): type is string {
+  // deno-lint-ignore no-control-regex
+  const control = /[\x00-\x1f\x7f]/;
   return typeof type === "string" && type !== "" && type === type.trim() && !type.includes("#") &&
-    !/[\x00-\x1f\x7f]/.test(type);
+    !control.test(type);
 }
 
 function formatNode(
