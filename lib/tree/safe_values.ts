@@ -111,8 +111,8 @@ export function nodeNameProblem(name: string): string | undefined {
       code <= 0x1f || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xf8ff) ||
       code >= 0xfff0
     ) {
-      const hex = [...ch].map((c) => c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0"));
-      return `node name ${formatValue(name)} holds U+${hex[0]}, which ZooKeeper does not ` +
+      const hex = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      return `node name ${formatValue(name)} holds U+${hex}, which ZooKeeper does not ` +
         `accept in a path`;
     }
   }
@@ -216,7 +216,7 @@ export function removablePath(root: string, hostPath: string, app?: string): str
   }
   if (!allowed.some((dir) => full.startsWith(dir) && full.length > dir.length)) {
     throw new UnsafePathError(
-      `Refusing to remove ${full}: it is not inside ${allowed.map((d) => d).join(" or ")}`,
+      `Refusing to remove ${full}: it is not inside ${allowed.join(" or ")}`,
     );
   }
   return full;
