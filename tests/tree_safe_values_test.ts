@@ -5,6 +5,7 @@
 import { equal, notEqual } from "node:assert/strict";
 import {
   appPathProblem,
+  deploymentProblems,
   deployTargetProblem,
   nodeNameProblem,
   packageNameProblem,
@@ -81,4 +82,8 @@ Deno.test("deploy targets, deployed paths and node names", () => {
   ) {
     bad(nodeNameProblem(n), JSON.stringify(n));
   }
+  // The agent checks a deployment's values the same way, the deploy child included.
+  const d = { pkg: "z4m", subtype: "cms", version: "1.0", path: "/cust/app", target: "host42" };
+  equal(deploymentProblems(d).length, 0);
+  equal(deploymentProblems({ ...d, target: "-x", path: "/a,b" }).length, 2);
 });

@@ -129,6 +129,8 @@ export interface DeploymentValues {
   version: string | null;
   /** The app node path. */
   path: string;
+  /** The child of `deploy` it came from, when known. */
+  target?: string;
 }
 
 /** Every problem with one deployment's values (empty when it is acceptable). */
@@ -138,6 +140,7 @@ export function deploymentProblems(d: DeploymentValues): string[] {
     d.subtype === null ? undefined : subtypeProblem(d.subtype),
     d.version === null ? undefined : versionProblem(d.version),
     appPathProblem(d.path),
+    d.target === undefined ? undefined : deployTargetProblem(d.target),
   ].filter((p): p is string => p !== undefined);
 }
 
