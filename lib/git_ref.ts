@@ -27,11 +27,16 @@ const URL_CHARACTERS = /^[A-Za-z0-9._~:/@%+=,-]+$/;
 
 /**
  * Why `url` is not an acceptable repository URL or path, or undefined when it is: never
- * option-like, and only characters that are never special to a shell.
+ * option-like, never a remote helper transport (`ext::…` runs a command, `fd::…` reads a file
+ * descriptor), and only characters that are never special to a shell.
  */
 export function repoUrlProblem(url: string): string | undefined {
   if (url === "") return "empty";
   if (url.startsWith("-")) return "must not start with '-'";
+  const helper = /^([A-Za-z0-9+.-]*)::/.exec(url);
+  if (helper !== null) {
+    return `'${helper[1]}::' remote helper transports are refused (ext:: and fd:: above all)`;
+  }
   if (!URL_CHARACTERS.test(url)) return "holds characters not allowed in a repo URL";
   return undefined;
 }

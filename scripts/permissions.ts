@@ -94,9 +94,10 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
       },
       {
         flag: "--allow-write",
-        values: ["{stateDir}"],
-        why: "the embedded store file (atomic rename, .lock and .owners files). The checkout " +
-          "itself is written by git, a child process, which Deno's permissions do not confine",
+        values: ["{cacheDir}", "{stateDir}"],
+        why: "the checkout lock <tree-dir>.lock (one sync at a time per checkout) and the " +
+          "embedded store file (atomic rename, .lock and .owners files). The checkout itself is " +
+          "written by git, a child process, which Deno's permissions do not confine",
       },
       {
         flag: "--allow-run",

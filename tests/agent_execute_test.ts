@@ -22,8 +22,8 @@ Deno.test("execute: git checkouts are cloned, pulled, and replaced when the URL 
   let origin = "";
   const runner = new FakeRunner()
     .on(["git", "clone"], async (argv) => {
-      origin = argv[2];
-      await Deno.mkdir(`${argv[3]}/.git`, { recursive: true });
+      origin = argv[3];
+      await Deno.mkdir(`${argv[4]}/.git`, { recursive: true });
       return {};
     })
     .on((argv) => argv[0] === "git" && argv[3] === "remote", () => ({ stdout: `${origin}\n` }));
@@ -38,7 +38,7 @@ Deno.test("execute: git checkouts are cloned, pulled, and replaced when the URL 
   try {
     const one = "https://git.example.com/proxy.git";
     assertEquals(await run(root, runner, checkout(one)), [
-      `INFO git clone ${one} /opt/proxy`,
+      `INFO git clone -- ${one} /opt/proxy`,
       ...build(one),
     ]);
     assertEquals(await run(root, runner, checkout(one)), [
@@ -50,7 +50,7 @@ Deno.test("execute: git checkouts are cloned, pulled, and replaced when the URL 
     assertEquals(await run(root, runner, checkout(two)), [
       "INFO git -C /opt/proxy remote get-url origin",
       `INFO Removing conflicting checkout proxy (${one} != ${two})`,
-      `INFO git clone ${two} /opt/proxy`,
+      `INFO git clone -- ${two} /opt/proxy`,
       ...build(two),
     ]);
     assertEquals(
@@ -75,13 +75,13 @@ Deno.test("execute: apt installs pkg=version and verifies with dpkg-query", asyn
       await run(root, runner, [{ kind: "package", pkg: "squid", version: "2.0-1" }], "apt"),
       [
         "INFO apt-get update",
-        "INFO apt-get install -y squid=2.0-1",
-        "INFO dpkg-query -W -f '${Status} ${Version}\\n' squid",
+        "INFO apt-get install -y -- squid=2.0-1",
+        "INFO dpkg-query -W -f '${Status} ${Version}\\n' -- squid",
       ],
     );
     assertEquals(
       await run(root, runner, [{ kind: "remove-package", pkg: "squid" }], "apt"),
-      ["INFO apt-get remove -y squid"],
+      ["INFO apt-get remove -y -- squid"],
     );
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -29,15 +29,24 @@ Deno.test("dnf: yum's commands under its own name", () => {
 
 Deno.test("apt: apt-get install pkg=version, dpkg-query to verify, apt-get remove", () => {
   const apt = packageManager("apt");
-  assertEquals(apt.installCommand("squid", "2.0-1"), ["apt-get", "install", "-y", "squid=2.0-1"]);
-  assertEquals(apt.removeCommand("squid"), ["apt-get", "remove", "-y", "squid"]);
+  assertEquals(apt.installCommand("squid", "2.0-1"), [
+    "apt-get",
+    "install",
+    "-y",
+    "--",
+    "squid=2.0-1",
+  ]);
+  assertEquals(apt.removeCommand("squid"), ["apt-get", "remove", "-y", "--", "squid"]);
   assertEquals(apt.queryCommand("squid"), [
     "dpkg-query",
     "-W",
     "-f",
     "${Status} ${Version}\\n",
+    "--",
     "squid",
   ]);
+  // Operands come after `--`, so a name could never be read as an option.
+  assertEquals(apt.downgradeCommand("squid", "1.0").slice(-2), ["--", "squid=1.0"]);
   assertEquals(apt.parseInstalled("squid", "install ok installed 2.0-1\n"), "2.0-1");
   assertEquals(apt.parseInstalled("squid", "deinstall ok config-files 2.0-1\n"), null);
 });

@@ -22,6 +22,7 @@ import { updateProperties } from "../store/tree_io.ts";
 import { CommandRunner } from "./command.ts";
 import { type DesiredSource, TreeWalkSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
+import { checkDeployments } from "./check.ts";
 import {
   type HostIdentity,
   message,
@@ -78,6 +79,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const clusterVersion = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
   const source = options.source ?? new TreeWalkSource(options.store);
   const desired = await source.read(host);
+  checkDeployments(desired);
   const steps = planDeployment(desired, await scanInstalled(options.root));
   return { host, clusterVersion, hostVersion, steps };
 }
@@ -255,6 +257,7 @@ export class Agent {
     logger.info(`Deploying version ${show(version)}`);
     try {
       const desired = await this.#source.read(this.host);
+      checkDeployments(desired); // values from the store, checked before anything is done
       const steps = planDeployment(desired, await scanInstalled(root));
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {

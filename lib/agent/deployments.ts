@@ -26,6 +26,8 @@ export interface Deployment {
   path: string;
   /** The instance number, `0 … n-1`. */
   n: number;
+  /** The child of `deploy` that named this host (its id, name or role), when read from a tree. */
+  target?: string;
 }
 
 /** A problem in the tree that stops a deployment. */
@@ -128,6 +130,7 @@ function instances(app: TreeNode, path: string, target: TreeNode, hostPath: stri
     rawVersion,
     path,
     n: i,
+    target: target.name,
   }));
 }
 

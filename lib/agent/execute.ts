@@ -14,6 +14,7 @@ import type { PackageManager } from "./packages/types.ts";
 import { deployArgs, type Step } from "./plan.ts";
 import { type CommandRunner, local } from "./command.ts";
 import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
+import { removablePath } from "../tree/safe_values.ts";
 
 /** A package that is still not at the wanted version after install (and downgrade). */
 export class InstallError extends Error {
@@ -93,7 +94,8 @@ class Execution {
   async #undeploy(d: InstalledDeployment) {
     await this.#o.commands.run([local(deployScript(d.pkg)), ...deployArgs(d, true)]);
     for (const ext of ["deployed", "script"]) {
-      await Deno.remove(this.#path(markerFile(d.app, d.path, d.n, ext))).catch(() => {});
+      const marker = removablePath(this.#o.root, markerFile(d.app, d.path, d.n, ext), d.app);
+      await Deno.remove(marker).catch(() => {});
     }
   }
 
@@ -158,7 +160,7 @@ class Execution {
         const current = await this.#checkoutUrl(location.kind, opt);
         if (current !== location.url) {
           logger.info(`Removing conflicting checkout ${pkg} (${current} != ${location.url})`);
-          await Deno.remove(dir, { recursive: true });
+          await Deno.remove(removablePath(this.#o.root, opt), { recursive: true });
         }
       }
     }
@@ -167,7 +169,7 @@ class Execution {
     } else if (await exists(dir)) {
       await commands.run(["git", "-C", local(opt), "pull", "--ff-only"]);
     } else {
-      await commands.run(["git", "clone", location.url, local(opt)]);
+      await commands.run(["git", "clone", "--", location.url, local(opt)]);
     }
     logger.info(`Build ${pkg} (${location.url})`);
     await commands.run([local(`${opt}/stage-build`)], { cwd: opt });
@@ -185,11 +187,12 @@ class Execution {
 
   async #removeCheckout(pkg: string) {
     this.#o.logger.info(`Removing checkout ${pkg}`);
-    await Deno.remove(this.#path(`/opt/${pkg}`), { recursive: true });
+    await Deno.remove(removablePath(this.#o.root, `/opt/${pkg}`), { recursive: true });
   }
 
   async #removePackage(pkg: string) {
     await this.#o.commands.run(this.#o.packages.removeCommand(pkg));
-    await Deno.remove(this.#path(`/opt/${pkg}`), { recursive: true }).catch(() => {});
+    const dir = removablePath(this.#o.root, `/opt/${pkg}`);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

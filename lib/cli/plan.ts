@@ -8,6 +8,7 @@ import { Command } from "commander";
 import { type HostIdentity, readIdentity } from "../agent/identity.ts";
 import { scanInstalled } from "../agent/installed.ts";
 import { RealRunner } from "../proc/real.ts";
+import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import type { Store } from "../store/types.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import { defaultTreeDir } from "../sync/cli.ts";
@@ -118,7 +119,8 @@ async function plan(
   flags: PlanFlags,
 ): Promise<{ tree: TreePlan; hosts: HostReport[] }> {
   const fleet = await readFleetStatus(store);
-  const tree = await planTree(store, fleet, new RealRunner(), source);
+  const git = new GitRunner(new RealRunner(), { timeoutS: DEFAULT_GIT_TIMEOUT_S });
+  const tree = await planTree(store, fleet, git, source);
   const live = withoutEphemeral(tree.live);
   const desired = withoutEphemeral(tree.desired);
   const inputs = flags.root === undefined

@@ -11,6 +11,7 @@ import { type Store, StoreError } from "../store/types.ts";
 import { HOSTS_PATH, sameVersion, showVersion } from "../sync/cluster_version.ts";
 import { decideSync } from "../sync/decide.ts";
 import { updateCheckout } from "../sync/git.ts";
+import { tryLockCheckout } from "../sync/checkout_lock.ts";
 import { planImport } from "../sync/plan.ts";
 import { listTreeFiles, readDesiredTree } from "../sync/tree_files.ts";
 import { applyOps } from "../tree/apply.ts";
@@ -92,20 +93,29 @@ export async function planTree(
       desired: live,
     };
   }
-  let commit: string;
-  try {
-    commit = await updateCheckout(runner, source.repo, source.branch, source.treeDir);
-  } catch (error) {
-    throw new CliError(`could not update the tree checkout ${source.treeDir}: ${message(error)}`);
+  // The checkout is shared with sync: one user at a time.
+  const lock = await tryLockCheckout(source.treeDir);
+  if (lock === null) {
+    throw new CliError(`another sync is running for ${source.treeDir}; try again when it is done`);
   }
+  let commit: string;
   let files: string[];
   let fromFiles: TreeNode;
   try {
-    const list = await listTreeFiles(source.treeDir);
-    files = [...list.base, ...list.layers];
-    fromFiles = await readDesiredTree(source.treeDir, list);
-  } catch (error) {
-    throw new CliError(`bad tree file, sync would refuse: ${message(error)}`);
+    try {
+      commit = await updateCheckout(runner, source.repo, source.branch, source.treeDir);
+    } catch (error) {
+      throw new CliError(`could not update the tree checkout ${source.treeDir}: ${message(error)}`);
+    }
+    try {
+      const list = await listTreeFiles(source.treeDir);
+      files = [...list.base, ...list.layers];
+      fromFiles = await readDesiredTree(source.treeDir, list);
+    } catch (error) {
+      throw new CliError(`bad tree file, sync would refuse: ${message(error)}`);
+    }
+  } finally {
+    lock.release();
   }
   const diff = planImport(fromFiles, live);
   const [outlook, outlookText] = syncOutlook(fleet, commit, diff.ops.length);

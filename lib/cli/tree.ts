@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { applyOps, readTree } from "../store/tree_io.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
-import { parseTree } from "../tree/parse.ts";
+import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
 import { addStoreOption } from "./store_option.ts";
 import { CliError } from "./run.ts";
 import { isMissingFileStore, withStore } from "./with_store.ts";
@@ -27,14 +27,28 @@ export function rebaseOps(ops: readonly TreeOp[], base: string): TreeOp[] {
 }
 
 async function readText(file: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return file === "-"
-      ? await new Response(Deno.stdin.readable).text()
-      : await Deno.readTextFile(file);
+    bytes = file === "-"
+      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+      : await Deno.readFile(file);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  return decodeTreeText(bytes, file);
 }
+
+/** `--max-node-bytes N`: a positive whole number. */
+export function parseMaxNodeBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError("expected a whole number of bytes (> 0)");
+  }
+  return n;
+}
+
+const MAX_NODE_BYTES_HELP =
+  "largest node data accepted (the server's limit; ZooKeeper's jute.maxbuffer)";
 
 /** Builds the `tree` command group. */
 export function treeCommand(): Command {
@@ -70,11 +84,23 @@ export function treeCommand(): Command {
       .argument("<file>", "tree text file, or - for standard input")
       .argument("[path]", "node to import under", "/")
       .option("--trim", "delete nodes the text does not have", false)
-      .option("--dry-run", "print what would change; change nothing", false),
+      .option("--dry-run", "print what would change; change nothing", false)
+      .option(
+        "--max-node-bytes <n>",
+        MAX_NODE_BYTES_HELP,
+        parseMaxNodeBytes,
+        DEFAULT_MAX_NODE_BYTES,
+      ),
   ).action(
-    async (file: string, path: string, opts: { store: string; trim: boolean; dryRun: boolean }) => {
+    async (
+      file: string,
+      path: string,
+      opts: { store: string; trim: boolean; dryRun: boolean; maxNodeBytes: number },
+    ) => {
       const at = normalisePath(path);
-      const desired = parseTree(await readText(file), file);
+      const desired = loadTreeText(await readText(file), file, {
+        maxNodeBytes: opts.maxNodeBytes,
+      });
       const plan = (live: TreeNode) => {
         const diff = diffTrees(desired, live, { trim: opts.trim });
         const ops = rebaseOps(diff.ops, at);
@@ -104,11 +130,17 @@ export function treeCommand(): Command {
   tree.command("validate")
     .description("check tree files for errors without touching any store")
     .argument("<files...>", "tree text files")
-    .action(async (files: string[]) => {
+    .option("--max-node-bytes <n>", MAX_NODE_BYTES_HELP, parseMaxNodeBytes, DEFAULT_MAX_NODE_BYTES)
+    .addHelpText(
+      "after",
+      "\nChecks the syntax, node names (ZooKeeper's path rules), node data sizes and what the " +
+        "tree may name\n(package names, subtypes, versions, VCS URLs, deploy targets): see README.",
+    )
+    .action(async (files: string[], opts: { maxNodeBytes: number }) => {
       let bad = 0;
       for (const file of files) {
         try {
-          parseTree(await readText(file), file);
+          loadTreeText(await readText(file), file, { maxNodeBytes: opts.maxNodeBytes });
           console.log(`${file}: ok`);
         } catch (error) {
           bad++;

@@ -13,6 +13,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
+import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import { defaultConsulUrl, HttpConsul } from "./consul.ts";
 import { BatchError } from "./errors.ts";
 import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
@@ -29,6 +30,7 @@ interface CliOptions {
   lockWait: number;
   transferTimeout: number;
   consulTimeout: number;
+  gitTimeout: number;
   eventId?: string;
 }
 
@@ -43,7 +45,7 @@ function seconds(value: string): number {
   return n;
 }
 
-function positive(value: string): number {
+function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;
@@ -61,7 +63,8 @@ const encoder = new TextEncoder();
 
 /** Builds the handler's options from the command line ones. */
 function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
-  const runner = new RealRunner();
+  // Every git command (the app checkouts) is bounded by --git-timeout; others are unchanged.
+  const runner = new GitRunner(new RealRunner(), { timeoutS: o.gitTimeout });
   return {
     consul: new HttpConsul(o.consul, o.consulTimeout * 1000),
     runner,
@@ -99,7 +102,13 @@ function addOptions(command: Command): Command {
     .option("--compose <command>", "compose command", "docker compose")
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
     .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
-    .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positive, 30);
+    .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positiveSeconds, 30)
+    .option(
+      "--git-timeout <seconds>",
+      "kill a git command running longer than this",
+      positiveSeconds,
+      DEFAULT_GIT_TIMEOUT_S,
+    );
 }
 
 /** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */

@@ -1,14 +1,24 @@
 /**
  * The `sync` command line: `sync [--store CONNECT] [--branch NAME] [--tree-dir DIR] [--dry-run]
- * [--force] [--log-format text|json] REPO_URL`.
+ * [--force] [--git-timeout S] [--max-node-bytes N] [--log-format text|json] REPO_URL`.
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { openStoreForCli } from "../cli/with_store.ts";
 import { syncRepository } from "./sync.ts";
+import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
+import { DEFAULT_MAX_NODE_BYTES } from "../tree/load.ts";
+import { parseMaxNodeBytes } from "../cli/tree.ts";
+
+/** `--git-timeout S`: seconds, > 0. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
+  return n;
+}
 
 /** The default ZooKeeper connect string. */
 export const DEFAULT_STORE = "127.0.0.1:2181";
@@ -37,7 +47,23 @@ export function syncCommand(): Command {
     .option("--branch <name>", "branch to sync (default: the remote's default branch)")
     .option("--tree-dir <dir>", "working checkout (default: a per-URL directory in ~/.cache)")
     .option("--dry-run", "print what would change; change nothing", false)
-    .option("--force", "sync even while some hosts have not converged", false)
+    .option(
+      "--force",
+      "sync even while some hosts have not converged (never under ALL STOP)",
+      false,
+    )
+    .option(
+      "--git-timeout <seconds>",
+      "kill a git command running longer than this",
+      parseSeconds,
+      DEFAULT_GIT_TIMEOUT_S,
+    )
+    .option(
+      "--max-node-bytes <n>",
+      "largest node data accepted (the server's limit; ZooKeeper's jute.maxbuffer)",
+      parseMaxNodeBytes,
+      DEFAULT_MAX_NODE_BYTES,
+    )
     .addOption(
       new Option("--log-format <format>", "log as text lines or JSON lines")
         .choices(["text", "json"]).default("text"),
@@ -45,7 +71,9 @@ export function syncCommand(): Command {
     .option("--verbose", "also log debug detail", false)
     .addHelpText(
       "after",
-      "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
+      "\nOne sync at a time per --tree-dir: another one running for it makes this one log " +
+        "'Another sync is running for DIR' and exit 0.\n" +
+        "Exit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
     )
     .action(async (repoUrl: string, opts: {
       store: string;
@@ -53,6 +81,8 @@ export function syncCommand(): Command {
       treeDir?: string;
       dryRun: boolean;
       force: boolean;
+      gitTimeout: number;
+      maxNodeBytes: number;
       logFormat: string;
       verbose: boolean;
     }) => {
@@ -61,13 +91,14 @@ export function syncCommand(): Command {
       try {
         const result = await syncRepository({
           store,
-          runner: new RealRunner(),
+          runner: new GitRunner(new RealRunner(), { timeoutS: opts.gitTimeout }),
           log,
           repoUrl,
           branch: opts.branch,
           treeDir: opts.treeDir ?? defaultTreeDir(repoUrl),
           dryRun: opts.dryRun,
           force: opts.force,
+          maxNodeBytes: opts.maxNodeBytes,
         });
         Deno.exitCode = result.exitCode;
       } finally {

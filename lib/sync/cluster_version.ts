@@ -4,19 +4,26 @@
  * @module
  */
 import type { Value } from "../tree/model.ts";
+import { formatValue } from "../tree/value.ts";
 
 /** Path of the node whose `version` is the cluster version. */
 export const HOSTS_PATH = "/hosts";
 
 /**
  * Shows a version as the seed transcripts do: strings and numbers as they are, `None`, `False`,
- * `True`; `initial` stands for a cluster with no `/hosts` yet (pass `undefined`).
+ * `True`; `initial` stands for a cluster with no `/hosts` yet (pass `undefined`). A string
+ * holding a control character (a newline) prints quoted and escaped, so it never splits a log
+ * line.
  */
 export function showVersion(version: Value | undefined): string {
   if (version === undefined) return "initial";
   if (version === null) return "None";
   if (version === false) return "False";
   if (version === true) return "True";
+  // deno-lint-ignore no-control-regex
+  if (typeof version === "string" && /[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(version)) {
+    return formatValue(version);
+  }
   if (typeof version === "string" || typeof version === "number") return String(version);
   return JSON.stringify(version);
 }

@@ -12,8 +12,10 @@ import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { updateCheckout } from "./git.ts";
-import { HOSTS_PATH, showVersion } from "./cluster_version.ts";
-import { decideSync, type HostVersion } from "./decide.ts";
+import { tryLockCheckout } from "./checkout_lock.ts";
+import type { LoadOptions } from "../tree/load.ts";
+import { HOSTS_PATH, sameVersion, showVersion } from "./cluster_version.ts";
+import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 
@@ -43,6 +45,8 @@ export interface SyncOptions {
   force?: boolean;
   /** Receives the dry-run plan, one line at a time (default: standard output). */
   out?: (line: string) => void;
+  /** The largest node data accepted (default: `DEFAULT_MAX_NODE_BYTES`). */
+  maxNodeBytes?: LoadOptions["maxNodeBytes"];
 }
 
 /** How a run ended. */
@@ -53,6 +57,7 @@ export type SyncStatus =
   | "not-converged"
   | "locked"
   | "all-stop"
+  | "busy"
   | "failed";
 
 /** The outcome of a run. */
@@ -78,31 +83,60 @@ const refused = (status: SyncStatus, extra: Partial<SyncResult> = {}): SyncResul
   ...extra,
 });
 
-/** Runs one sync. Never throws for expected failures: they are logged and returned. */
+/**
+ * Runs one sync. Never throws for expected failures: they are logged and returned. One sync at
+ * a time per checkout: while another holds `--tree-dir`, it logs `Another sync is running for
+ * <dir>` and ends with status `busy` (exit 0), touching nothing.
+ */
 export async function syncRepository(options: SyncOptions): Promise<SyncResult> {
-  const { store, log } = options;
-  let commit: string;
+  let checkoutLock;
   try {
-    commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
+    checkoutLock = await tryLockCheckout(options.treeDir);
   } catch (error) {
-    log.error(`Could not update the tree checkout: ${message(error)}`);
+    options.log.error(`Could not lock the tree checkout ${options.treeDir}: ${message(error)}`);
     return refused("failed");
   }
-  log.info(`VCS Version: ${commit}`);
+  if (checkoutLock === null) {
+    options.log.info(`Another sync is running for ${options.treeDir}`);
+    return ok("busy");
+  }
+  try {
+    return await syncLocked(options);
+  } finally {
+    checkoutLock.release();
+  }
+}
 
+/** The cluster version and the sync decision, read now. */
+async function readDecision(store: Store, commit: string, force: boolean | undefined) {
   const hosts = await store.get(HOSTS_PATH);
   const clusterVersion: Value | undefined = hosts === null
     ? undefined
     : decodeProperties(hosts.data).version;
-  log.info(`ZK Version: ${showVersion(clusterVersion)}`);
   const decision = decideSync(
     commit,
     clusterVersion,
     hosts === null ? [] : await hostVersions(store, hosts.children),
-    options.force,
+    force,
   );
+  return { clusterVersion, decision };
+}
+
+/** The result for a decision that is not `resync` (logged), or undefined for `resync`. */
+function refusal(
+  decision: SyncDecision,
+  clusterVersion: Value | undefined,
+  commit: string,
+  options: SyncOptions,
+): SyncResult | undefined {
+  const { log } = options;
   if (decision.kind === "all-stop") {
-    log.critical("ALL STOP, cluster version is None");
+    log.critical(
+      options.force
+        ? "ALL STOP, cluster version is None; --force does not override it: set the version " +
+          "with `clusterdeploy resume VERSION` (or `clusterdeploy resume False`), then sync again"
+        : "ALL STOP, cluster version is None",
+    );
     return refused("all-stop", { commit });
   }
   if (decision.kind === "up-to-date") return ok("up-to-date", { commit });
@@ -113,6 +147,24 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     );
     return refused("not-converged", { commit });
   }
+  return undefined;
+}
+
+async function syncLocked(options: SyncOptions): Promise<SyncResult> {
+  const { store, log } = options;
+  let commit: string;
+  try {
+    commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
+  } catch (error) {
+    log.error(`Could not update the tree checkout: ${message(error)}`);
+    return refused("failed");
+  }
+  log.info(`VCS Version: ${commit}`);
+
+  let { clusterVersion, decision } = await readDecision(store, commit, options.force);
+  log.info(`ZK Version: ${showVersion(clusterVersion)}`);
+  const early = refusal(decision, clusterVersion, commit, options);
+  if (early !== undefined) return early;
 
   // The lock comes before anything else is said or read (as the seed's transcript shows); a
   // dry run takes none, since it must not write even the lock nodes.
@@ -122,13 +174,26 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     return refused("locked", { commit });
   }
   try {
+    if (lock !== undefined) {
+      // Another sync may have bumped the version, or a host stopped the cluster, between the
+      // first read and the lock: decide again on what holds now that no other sync can run.
+      const before = clusterVersion;
+      ({ clusterVersion, decision } = await readDecision(store, commit, options.force));
+      if (!sameVersion(before, clusterVersion)) {
+        log.info(`ZK Version changed while waiting for the lock: ${showVersion(clusterVersion)}`);
+      }
+      const late = refusal(decision, clusterVersion, commit, options);
+      if (late !== undefined) return late;
+    }
     log.info("Version mismatch detected, resyncing");
     let desired: TreeNode;
     let files: string[];
     try {
       const list = await listTreeFiles(options.treeDir);
       files = [...list.base, ...list.layers];
-      desired = await readDesiredTree(options.treeDir, list);
+      desired = await readDesiredTree(options.treeDir, list, {
+        maxNodeBytes: options.maxNodeBytes,
+      });
     } catch (error) {
       log.error(`Refused to update zookeeper tree, bad tree file: ${message(error)}`);
       return refused("failed", { commit });

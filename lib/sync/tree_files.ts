@@ -6,6 +6,7 @@
  * @module
  */
 import { parseTree } from "../tree/parse.ts";
+import { checkTree, decodeTreeText, type LoadOptions } from "../tree/load.ts";
 import { layerTree } from "../tree/layer.ts";
 import { emptyNode, type TreeNode, TreeSyntaxError } from "../tree/model.ts";
 
@@ -36,13 +37,20 @@ const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks"]);
 
 /**
  * Parses every file and builds the desired tree: `.zk` files side by side (a top-level node
- * may be named by one `.zk` file only), then `.zkx` files layered over them. Throws a
+ * may be named by one `.zk` file only), then `.zkx` files layered over them, and checks the
+ * result (node data sizes, what the tree may name: `checkTree`). Throws a
  * {@linkcode TreeSyntaxError} naming file, line and column for the first problem found.
  */
-export async function readDesiredTree(dir: string, files: TreeFileList): Promise<TreeNode> {
+export async function readDesiredTree(
+  dir: string,
+  files: TreeFileList,
+  options: LoadOptions = {},
+): Promise<TreeNode> {
+  const read = async (name: string) =>
+    parseTree(decodeTreeText(await Deno.readFile(`${dir}/${name}`), name), name);
   const root = emptyNode();
   for (const name of files.base) {
-    const tree = parseTree(await Deno.readTextFile(`${dir}/${name}`), name);
+    const tree = await read(name);
     for (const [child, node] of tree.children) {
       checkReserved(child, node);
       const earlier = root.children.get(child);
@@ -61,10 +69,11 @@ export async function readDesiredTree(dir: string, files: TreeFileList): Promise
   }
   let desired = root;
   for (const name of files.layers) {
-    const layer = parseTree(await Deno.readTextFile(`${dir}/${name}`), name);
+    const layer = await read(name);
     for (const [child, node] of layer.children) checkReserved(child, node);
     desired = layerTree(desired, layer);
   }
+  checkTree(desired, options);
   return desired;
 }
 

@@ -2,10 +2,12 @@
  * How node properties are stored as node data: compact JSON of the properties object.
  * Empty data reads as no properties; data that is not a JSON object reads as
  * `{string_value: data}`, and properties that are only `string_value` are stored as that raw
- * string (so `/ZktoolsLocks` data `zktools ZLock dir` round-trips).
+ * string (so `/ZktoolsLocks` data `zktools ZLock dir` round-trips) — unless the raw string
+ * would read back as something else (`''`, `'{}'`, any JSON object), which is stored as JSON.
  *
  * @module
  */
+import { parseJson } from "./json.ts";
 import type { Properties } from "./model.ts";
 
 /** Encodes properties as node data. */
@@ -15,7 +17,8 @@ export function encodeProperties(properties: Properties): string {
   if (
     keys.length === 1 && keys[0] === "string_value" && typeof properties.string_value === "string"
   ) {
-    return properties.string_value;
+    const raw = properties.string_value;
+    if (raw !== "" && !isJsonObject(raw)) return raw;
   }
   return JSON.stringify(properties);
 }
@@ -23,15 +26,16 @@ export function encodeProperties(properties: Properties): string {
 /** Decodes node data into properties (see the module doc for the rules). */
 export function decodeProperties(data: string): Properties {
   if (data === "") return {};
-  if (data.trimStart().startsWith("{")) {
-    try {
-      const parsed = JSON.parse(data);
-      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-        return parsed as Properties;
-      }
-    } catch {
-      // not JSON: a raw string value
-    }
+  return isJsonObject(data) ? parseJson(data) as Properties : { string_value: data };
+}
+
+/** Whether `data` is the JSON text of an object. */
+function isJsonObject(data: string): boolean {
+  if (!data.trimStart().startsWith("{")) return false;
+  try {
+    const parsed = JSON.parse(data);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+  } catch {
+    return false; // not JSON: a raw string value
   }
-  return { string_value: data };
 }

@@ -35,7 +35,8 @@ export function formatProperty(key: string, value: Value): string {
  * Formats a tree as text. Without `path` (or with "/") each top-level node is printed, except
  * the reserved `/zookeeper`; with `path` that node is printed with its full path as its name.
  *
- * Each node prints as `/name`, plus ` : <type>` when its `type` property is a string, then its
+ * Each node prints as `/name`, plus ` : <type>` when its `type` property is type text
+ * ({@linkcode isTypeText}), then its
  * other properties sorted by name, then its links sorted, then its child nodes sorted by name,
  * each level indented two more spaces. Ephemeral nodes are omitted unless
  * `options.ephemeral`. The result ends with a newline, or is "" when nothing is printed.
@@ -59,6 +60,18 @@ export function formatTree(root: TreeNode, options: FormatTreeOptions = {}): str
   return lines.length === 0 ? "" : lines.join("\n") + "\n";
 }
 
+/**
+ * Whether a `type` value can be written as node-line type text and read back unchanged: a
+ * non-empty string without surrounding spaces, `#` or control characters. Any other `type`
+ * prints as a property line (`type = …`).
+ */
+export function isTypeText(type: unknown): type is string {
+  // deno-lint-ignore no-control-regex
+  const control = /[\x00-\x1f\x7f]/;
+  return typeof type === "string" && type !== "" && type === type.trim() && !type.includes("#") &&
+    !control.test(type);
+}
+
 function formatNode(
   node: TreeNode,
   name: string,
@@ -67,11 +80,11 @@ function formatNode(
   lines: string[],
 ): void {
   const type = node.properties.type;
-  lines.push(`${indent}/${name}${typeof type === "string" ? ` : ${type}` : ""}`);
+  const typeText = isTypeText(type);
+  lines.push(`${indent}/${name}${typeText ? ` : ${type}` : ""}`);
   const inner = indent + "  ";
-  const keys = Object.keys(node.properties).filter((key) =>
-    !(key === "type" && typeof type === "string")
-  ).sort(compareNames);
+  const keys = Object.keys(node.properties).filter((key) => !(key === "type" && typeText))
+    .sort(compareNames);
   const isLink = (key: string) => isLinkKey(key) && typeof node.properties[key] === "string";
   for (const key of [...keys.filter((k) => !isLink(k)), ...keys.filter(isLink)]) {
     lines.push(inner + formatProperty(key, node.properties[key]));

@@ -19,6 +19,9 @@ export function layerTree(base: TreeNode, layer: TreeNode): TreeNode {
 
 function mergeInto(target: TreeNode, layer: TreeNode): void {
   Object.assign(target.properties, structuredClone(layer.properties));
+  if (layer.propertySources !== undefined) {
+    target.propertySources = { ...target.propertySources, ...layer.propertySources };
+  }
   for (const [name, child] of layer.children) {
     const existing = target.children.get(name);
     if (existing) mergeInto(existing, child);

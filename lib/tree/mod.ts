@@ -1,6 +1,6 @@
 /**
- * The cluster tree: its model, text format (parse and print), storage codec, layering and
- * import planning.
+ * The cluster tree: its model, text format (parse and print), storage codec, layering, import
+ * planning, loading files with the store's limits, and what the tree may name.
  *
  * @module
  */
@@ -13,3 +13,6 @@ export * from "./clone.ts";
 export * from "./layer.ts";
 export * from "./diff.ts";
 export * from "./apply.ts";
+export * from "./safe_values.ts";
+export * from "./load.ts";
+export * from "./json.ts";

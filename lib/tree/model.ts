@@ -35,6 +35,8 @@ export interface TreeNode {
   ephemeral?: boolean;
   /** Where it was defined, for nodes parsed from text. */
   source?: SourceLocation;
+  /** Where each property was written, for nodes parsed from text (`type`: its node line). */
+  propertySources?: Record<string, SourceLocation>;
 }
 
 /** Makes an empty node. */

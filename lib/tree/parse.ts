@@ -15,7 +15,8 @@
  * @module
  */
 import { emptyNode, type TreeNode, TreeSyntaxError, type Value } from "./model.ts";
-import { type ReadResult, readValue, ValueSyntaxError } from "./value.ts";
+import { nodeNameProblem } from "./safe_values.ts";
+import { MAX_DEPTH, type ReadResult, readValue, ValueSyntaxError } from "./value.ts";
 
 /** An open node while parsing: its indentation and the column its children use. */
 interface Frame {
@@ -34,7 +35,8 @@ interface Frame {
  *
  * Throws {@linkcode TreeSyntaxError} naming `file`, line and column on the first error:
  * tabs in indentation, indentation that matches no open level, a duplicate node or property,
- * a property at top level, a line indented under a property, a malformed name or value.
+ * a property at top level, a line indented under a property, a malformed name or value, a
+ * node name ZooKeeper refuses, nodes nested deeper than {@linkcode MAX_DEPTH} levels.
  */
 export function parseTree(text: string, file = "<string>"): TreeNode {
   const root = emptyNode();
@@ -85,14 +87,23 @@ export function parseTree(text: string, file = "<string>"): TreeNode {
 
     if (content.startsWith("/")) {
       const { name, type } = parseNodeLine(content, indent, fail);
+      if (parent.node === root && name === "zookeeper") {
+        fail(indent + 1, "'/zookeeper' is reserved by ZooKeeper and cannot be defined in a tree");
+      }
+      if (stack.length > MAX_DEPTH) {
+        fail(indent, `nodes nested deeper than ${MAX_DEPTH} levels`);
+      }
       const path = parent.path === "/" ? `/${name}` : `${parent.path}/${name}`;
       const existing = parent.node.children.get(name);
       if (existing) {
         fail(indent, `duplicate node ${path} (first defined at line ${existing.source?.line})`);
       }
       const node = emptyNode(name);
-      if (type !== undefined) node.properties.type = type;
       node.source = { file, line: lineNumber, column: indent + 1 };
+      if (type !== undefined) {
+        node.properties.type = type;
+        node.propertySources = { type: node.source };
+      }
       parent.node.children.set(name, node);
       stack.push({ node, path, indent });
       previous = { indent, property: false, line: lineNumber };
@@ -105,6 +116,8 @@ export function parseTree(text: string, file = "<string>"): TreeNode {
         fail(indent, `duplicate property '${key}' on ${parent.path}`);
       }
       parent.node.properties[key] = value;
+      parent.node.propertySources ??= {};
+      parent.node.propertySources[key] = { file, line: lineNumber, column: indent + 1 };
       previous = { indent, property: true, line: lineNumber };
     }
   }
@@ -118,8 +131,10 @@ function parseNodeLine(content: string, at: number, fail: Fail): { name: string;
   let name = /^\/(\S*)/.exec(content)![1];
   let pos = 1 + name.length;
   while (/\s/.test(content[pos] ?? "")) pos++;
-  if (name.endsWith(":") && pos < content.length && content[pos] !== "#") {
-    name = name.slice(0, -1); // `/cms: z4m` reads as `/cms : z4m`
+  if (
+    name.endsWith(":") && pos < content.length && content[pos] !== "#" && content[pos] !== ":"
+  ) {
+    name = name.slice(0, -1); // `/cms: z4m` reads as `/cms : z4m` (but `/a: : t` is node `a:`)
     pos = name.length + 1;
   }
   if (name === "") fail(at, "expected a node name after '/'");
@@ -127,7 +142,8 @@ function parseNodeLine(content: string, at: number, fail: Fail): { name: string;
   if (slash >= 0) {
     fail(at + 1 + slash, `node name '${name}' contains '/': write each node on its own line`);
   }
-  if (name === "." || name === "..") fail(at + 1, `'${name}' is not a valid node name`);
+  const problem = nodeNameProblem(name);
+  if (problem !== undefined) fail(at + 1, problem);
   if (pos >= content.length || content[pos] === "#") return { name };
   if (content[pos] !== ":") {
     fail(
@@ -146,6 +162,7 @@ function parsePropertyLine(content: string, at: number, fail: Fail): [string, Va
   if (name === "") {
     fail(at, "expected a node line ('/name') or a property ('name = value', 'name -> path')");
   }
+  if (name === "__proto__") fail(at, "'__proto__' cannot be a property name");
   let pos = name.length;
   while (/\s/.test(content[pos] ?? "")) pos++;
   const operator = content.startsWith("->", pos)

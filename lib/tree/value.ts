@@ -47,6 +47,13 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   v: "\v",
 };
 
+/**
+ * The one depth limit of the tree format: nodes nested deeper, or values (lists, tuples, dicts)
+ * nested deeper, are an error at parse time, so that every later step (printing, diffing,
+ * storing) stays far from the stack's limit.
+ */
+export const MAX_DEPTH = 200;
+
 const KEYWORDS = new Map<string, Value>([["True", true], ["False", false], ["None", null]]);
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -78,7 +85,21 @@ export function parseValue(text: string): Value {
 }
 
 class Reader {
+  #depth = 0;
+
   constructor(readonly text: string, public pos: number) {}
+
+  /** Reads a nested value, refusing to go deeper than {@linkcode MAX_DEPTH}. */
+  nested<T>(read: () => T): T {
+    if (++this.#depth > MAX_DEPTH) {
+      throw new ValueSyntaxError(this.pos, `values nested deeper than ${MAX_DEPTH} levels`);
+    }
+    try {
+      return read();
+    } finally {
+      this.#depth--;
+    }
+  }
 
   skipSpaces(): void {
     while (
@@ -102,9 +123,9 @@ class Reader {
       this.pos++;
       return this.string();
     }
-    if (c === "[") return this.sequence("]", "list");
-    if (c === "(") return this.tuple();
-    if (c === "{") return this.dict();
+    if (c === "[") return this.nested(() => this.sequence("]", "list"));
+    if (c === "(") return this.nested(() => this.tuple());
+    if (c === "{") return this.nested(() => this.dict());
     const rest = this.text.slice(this.pos);
     const number = NUMBER.exec(rest);
     if (number) {
@@ -115,7 +136,7 @@ class Reader {
           `bad number: unexpected ${describe(this.text[this.pos])}`,
         );
       }
-      return Number(number[0]);
+      return this.number(number[0], this.pos - number[0].length);
     }
     const word = WORD.exec(rest);
     if (word) {
@@ -129,6 +150,25 @@ class Reader {
     throw new ValueSyntaxError(this.pos, `${EXPECTED_VALUE}, found ${describe(c)}`);
   }
 
+  /**
+   * A number literal, refused when it cannot be stored and read back as written: beyond the
+   * float range, or an integer no double holds exactly (beyond ±2^53, JSON readers would lose
+   * its last digits). `-0` is 0.
+   */
+  number(literal: string, at: number): number {
+    const value = Number(literal);
+    if (!Number.isFinite(value)) {
+      throw new ValueSyntaxError(at, `number ${literal} is out of range`);
+    }
+    if (/^[+-]?\d+$/.test(literal) && BigInt(literal) !== BigInt(value)) {
+      throw new ValueSyntaxError(
+        at,
+        `integer ${literal} cannot be stored exactly (beyond ±2^53); quote it as a string`,
+      );
+    }
+    return value === 0 ? 0 : value;
+  }
+
   string(): string {
     const start = this.pos;
     const quote = this.text[this.pos++];
@@ -139,7 +179,12 @@ class Reader {
         throw new ValueSyntaxError(start, `unterminated string: expected a closing ${quote}`);
       }
       this.pos++;
-      if (c === quote) return out;
+      if (c === quote) {
+        if (/[\ud800-\udfff]/.test(out.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
+          throw new ValueSyntaxError(start, "string holds a lone surrogate (not valid UTF-8)");
+        }
+        return out;
+      }
       if (c !== "\\") {
         out += c;
         continue;
@@ -248,6 +293,9 @@ class Reader {
       const key = this.value();
       if (typeof key !== "string") {
         throw new ValueSyntaxError(keyAt, "dict keys must be strings");
+      }
+      if (key === "__proto__") {
+        throw new ValueSyntaxError(keyAt, "'__proto__' cannot be a dict key");
       }
       this.skipSpaces();
       if (this.text[this.pos] !== ":") {

@@ -16,9 +16,9 @@ export class AptPackageManager implements PackageManager {
     return ["apt-get", "update"];
   }
 
-  /** `dpkg-query -W -f '${Status} ${Version}\n' <pkg>`. */
+  /** `dpkg-query -W -f '${Status} ${Version}\n' -- <pkg>`. */
   queryCommand(pkg: string): string[] {
-    return ["dpkg-query", "-W", "-f", "${Status} ${Version}\\n", pkg];
+    return ["dpkg-query", "-W", "-f", "${Status} ${Version}\\n", "--", pkg];
   }
 
   /** The version when the status says `install ok installed`, else null. */
@@ -27,18 +27,18 @@ export class AptPackageManager implements PackageManager {
     return match === null ? null : match[1];
   }
 
-  /** `apt-get install -y <pkg>=<version>` (or `<pkg>`). */
+  /** `apt-get install -y -- <pkg>=<version>` (or `<pkg>`). */
   installCommand(pkg: string, version: string | null): string[] {
-    return ["apt-get", "install", "-y", version === null ? pkg : `${pkg}=${version}`];
+    return ["apt-get", "install", "-y", "--", version === null ? pkg : `${pkg}=${version}`];
   }
 
-  /** `apt-get install -y --allow-downgrades <pkg>=<version>`. */
+  /** `apt-get install -y --allow-downgrades -- <pkg>=<version>`. */
   downgradeCommand(pkg: string, version: string): string[] {
-    return ["apt-get", "install", "-y", "--allow-downgrades", `${pkg}=${version}`];
+    return ["apt-get", "install", "-y", "--allow-downgrades", "--", `${pkg}=${version}`];
   }
 
-  /** `apt-get remove -y <pkg>`. */
+  /** `apt-get remove -y -- <pkg>`. */
   removeCommand(pkg: string): string[] {
-    return ["apt-get", "remove", "-y", pkg];
+    return ["apt-get", "remove", "-y", "--", pkg];
   }
 }
