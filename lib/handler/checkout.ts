@@ -5,6 +5,7 @@
  */
 import { exists } from "../fs.ts";
 import { BUTTERVOLUME_DRIVER, parseCompose } from "./compose.ts";
+import { nonMigrableVolumes } from "./migrable.ts";
 import type { Checkout } from "./plan_deploy.ts";
 
 /**
@@ -44,4 +45,38 @@ export async function readCheckout(
     checkout.service = service as Record<string, unknown>;
   }
   return checkout;
+}
+
+/** What a migrate needs of the target application's checkout on its master. */
+export interface TargetCheckout {
+  /** Its directory. */
+  dir: string;
+  /** Whether it has an `update.sh`. */
+  updateScript: boolean;
+  /** Whether it has a `post_migrate.sh`. */
+  postMigrateScript: boolean;
+  /** Its volumes a migrate must keep (`<project>_<volume>`). */
+  nonMigrable: string[];
+}
+
+/** Reads the target's checkout at `dir`; undefined when there is none. */
+export async function readTargetCheckout(
+  dir: string,
+  project: string,
+): Promise<TargetCheckout | undefined> {
+  if (!await exists(dir)) return undefined;
+  const composePath = `${dir}/docker-compose.yml`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(composePath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
+    throw error;
+  }
+  return {
+    dir,
+    updateScript: await exists(`${dir}/update.sh`),
+    postMigrateScript: await exists(`${dir}/post_migrate.sh`),
+    nonMigrable: nonMigrableVolumes(text, project, composePath),
+  };
 }

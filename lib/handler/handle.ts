@@ -8,7 +8,7 @@ import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type AppIdentity, appIdentity, checkoutDir } from "./app.ts";
 import { exists } from "../fs.ts";
-import { readCheckout } from "./checkout.ts";
+import { readCheckout, readTargetCheckout } from "./checkout.ts";
 import { clone } from "./commands.ts";
 import type { ConsulApi } from "./consul.ts";
 import type { Effects } from "./effects.ts";
@@ -213,6 +213,7 @@ class Handler {
       const dir = targetRecord?.deploy_id
         ? checkoutDir(o.deployDir, target.name, targetRecord.deploy_id)
         : "";
+      const onTarget = dir !== "" && targetRecord?.master === node;
       return planMigrate({
         node,
         eventId: event.id,
@@ -224,7 +225,7 @@ class Handler {
         deployDir: o.deployDir,
         compose: o.compose,
         update: payload.update,
-        targetUpdateScript: dir !== "" && await exists(`${dir}/update.sh`),
+        targetCheckout: onTarget ? await readTargetCheckout(dir, target.project) : undefined,
       });
     });
   }
