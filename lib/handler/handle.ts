@@ -48,6 +48,11 @@ export interface HandlerOptions {
   print: (line: string) => void;
   /** The compose command, e.g. `["docker", "compose"]`. */
   compose: readonly string[];
+  /**
+   * The volume driver of the named volumes that are snapshotted, replicated and moved; default
+   * buttervolume's plugin, `anybox/buttervolume:latest`.
+   */
+  volumeDriver?: string;
   /** How long to wait for a busy application lock, ms. */
   lockWaitMs: number;
   /** How long a new master waits for the old master's transfer, ms. */
@@ -314,7 +319,9 @@ class Handler {
     const o = this.#o;
     const outcome = await this.#execute(planCheckout(app, dir, await exists(dir)));
     if (!outcome.ok) return outcome;
-    if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
+    if (!o.test) {
+      return { ok: true, checkout: await readCheckout(dir, dir, app.project, o.volumeDriver) };
+    }
     const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
     try {
       const step = clone(app.repo, app.branch, `${scratch}/checkout`);
@@ -323,7 +330,8 @@ class Handler {
       if (result.code !== 0) {
         return { ok: false, step: describeRun(argv), message: result.stderr.trim() };
       }
-      return { ok: true, checkout: await readCheckout(`${scratch}/checkout`, dir, app.project) };
+      const read = await readCheckout(`${scratch}/checkout`, dir, app.project, o.volumeDriver);
+      return { ok: true, checkout: read };
     } finally {
       await Deno.remove(scratch, { recursive: true });
     }
