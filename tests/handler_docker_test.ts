@@ -251,6 +251,19 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
           env: { DOCKER_HOST: e1.host },
         });
         assertEquals(ps.stdout.split("\n").filter((l) => l).sort(), ["db", "web"], ps.stderr);
+        // The stand-in's argv log: replication to the slave scheduled on the master, purge on both.
+        const calls = async (node: Node) =>
+          (await Deno.readTextFile(node.env.BUTTERVOLUME_LOG)).trim().split("\n");
+        assertEquals(await calls(node1), [
+          `buttervolume schedule replicate:10.0.0.2 60 ${P}_data`,
+          `buttervolume schedule replicate:10.0.0.2 60 ${P}_dbdata`,
+          `buttervolume schedule purge:1h:1d:1w:4w:1y 1440 ${P}_data`,
+          `buttervolume schedule purge:1h:1d:1w:4w:1y 1440 ${P}_dbdata`,
+        ]);
+        assertEquals(await calls(node2), [
+          `buttervolume schedule purge:1h:1d:1w:4w:1y 1440 ${P}_data`,
+          `buttervolume schedule purge:1h:1d:1w:4w:1y 1440 ${P}_dbdata`,
+        ]);
       },
     );
 

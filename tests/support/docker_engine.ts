@@ -92,7 +92,7 @@ async function sleep(ms: number) {
 /** Starts an engine in a new directory under `parent`; `name` tells engines apart. */
 export async function startEngine(parent: string, name: string): Promise<DockerEngine> {
   const dir = `${parent}/${name}-engine`;
-  await Deno.mkdir(dir, { recursive: true });
+  await Deno.mkdir(dir); // fails if it exists: never two engines on one socket
   await Deno.writeTextFile(`${dir}/daemon.json`, "{}\n");
   const host = `unix://${dir}/docker.sock`;
   const log = await Deno.open(`${dir}/dockerd.log`, { write: true, create: true, truncate: true });
@@ -161,7 +161,7 @@ export async function startEngine(parent: string, name: string): Promise<DockerE
       await stop();
       throw new Error(
         `dockerd for ${name} exited with status ${exited.code} at start-up:\n${why}\n` +
-          DOCKER_INSTALL_HINT,
+          `(${DOCKER_INSTALL_HINT}; the engine must run as root)`,
       );
     }
     if ((await tryDocker("version")).code === 0) break;
