@@ -197,7 +197,7 @@ function ok(runs: CliRun[]) {
   }
 }
 
-Deno.test("handler on two real Docker engines: deploy, redeploy, move the master, migrate, fail and recover, destroy", async (t) => {
+Deno.test("handler on two real Docker engines: deploy, redeploy, move the master, migrate, fail and recover, move back, destroy", async (t) => {
   const root = await Deno.makeTempDir({ prefix: "handler-docker-" });
   const closers: Array<() => Promise<void>> = [];
   try {
@@ -344,11 +344,28 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
     );
 
     await t.step(
+      "move the master back to node1, no slave: node2 becomes nothing, the data follows",
+      async () => {
+        const mine = (names: string[]) => names.filter((n) => n.startsWith(`${P}_`));
+        ok(await broadcast(nodes, [deploy("ev-8", "master", "node1")]));
+        assertEquals(mine(await containers(e2)), []);
+        assertEquals(mine(await volumes(e2)), []);
+        assertEquals(mine(await running(e1)), [`${P}_db_1`, `${P}_web_1`]);
+        assertEquals(await inContainer(e1, `${P}_web_1`, "/data/note"), "written-on-node1\n");
+        assertEquals(await inContainer(e1, `${P}_db_1`, "/db/note"), "db-of-node1\n");
+        const doc = app();
+        assertEquals([doc.master, doc.slave, doc.deploy_id], ["node1", null, "ev-8"]);
+        assertEquals(double.services("node2"), {});
+        assertEquals(Object.keys(double.services("node1")).sort(), [SHOP.name, PREPROD.name]);
+      },
+    );
+
+    await t.step(
       "destroy both: containers and volumes gone on every node, KV cleaned",
       async () => {
         const destroy = (id: string, branch: string) =>
           makeEvent(id, "destroy", JSON.stringify({ repo: REPO, branch }));
-        ok(await broadcast(nodes, [destroy("ev-8", "master"), destroy("ev-9", "preprod")]));
+        ok(await broadcast(nodes, [destroy("ev-9", "master"), destroy("ev-10", "preprod")]));
         for (const engine of [e1, e2]) {
           assertEquals(await containers(engine), []);
           assertEquals(await volumes(engine), []);
