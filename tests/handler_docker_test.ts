@@ -76,6 +76,7 @@ async function makeRepo(root: string, image: string) {
   await Deno.mkdir(repo, { recursive: true });
   await git(repo, "init", "-q", "-b", "master");
   await Deno.writeTextFile(`${repo}/docker-compose.yml`, composeFile(image));
+  await Deno.writeTextFile(`${repo}/update.sh`, 'echo "$@" > update.out\n');
   await git(repo, "add", ".");
   await git(repo, "commit", "-q", "-m", "shop");
   await git(repo, "checkout", "-q", "-b", "preprod");
@@ -160,8 +161,8 @@ async function broadcast(nodes: Node[], events: ConsulEvent[]): Promise<CliRun[]
   return await Promise.all(nodes.map((n) => n.handle(events)));
 }
 
-const deploy = (id: string, branch: string, master: string, slave?: string) =>
-  makeEvent(id, "deploy", JSON.stringify({ repo: REPO, branch, master, slave }));
+const deploy = (id: string, branch: string, master: string, slave?: string, update = false) =>
+  makeEvent(id, "deploy", JSON.stringify({ repo: REPO, branch, master, slave, update }));
 
 /** The names of the running containers. */
 async function running(engine: DockerEngine): Promise<string[]> {
@@ -267,15 +268,23 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
       },
     );
 
-    await t.step("redeploy: the data written in the master's volumes is still there", async () => {
-      await e1.docker("exec", `${P}_web_1`, "sh", "-c", "echo written-on-node1 > /data/note");
-      await e1.docker("exec", `${P}_db_1`, "sh", "-c", "echo db-of-node1 > /db/note");
-      ok(await broadcast(nodes, [deploy("ev-2", "master", "node1", "node2")]));
-      assertEquals(await running(e1), [`${P}_db_1`, `${P}_web_1`]);
-      assertEquals(await inContainer(e1, `${P}_web_1`, "/data/note"), "written-on-node1\n");
-      assertEquals(await inContainer(e1, `${P}_web_1`, "/data/starts"), "started\nstarted\n");
-      assertEquals(app().deploy_id, "ev-2");
-    });
+    await t.step(
+      "redeploy with update: the data written in the master's volumes is still there",
+      async () => {
+        await e1.docker("exec", `${P}_web_1`, "sh", "-c", "echo written-on-node1 > /data/note");
+        await e1.docker("exec", `${P}_db_1`, "sh", "-c", "echo db-of-node1 > /db/note");
+        ok(await broadcast(nodes, [deploy("ev-2", "master", "node1", "node2", true)]));
+        assertEquals(await running(e1), [`${P}_db_1`, `${P}_web_1`]);
+        assertEquals(await inContainer(e1, `${P}_web_1`, "/data/note"), "written-on-node1\n");
+        assertEquals(await inContainer(e1, `${P}_web_1`, "/data/starts"), "started\nstarted\n");
+        assertEquals(app().deploy_id, "ev-2");
+        assertEquals(
+          await Deno.readTextFile(`${node1.deployDir}/${SHOP.name}-ev-2/update.out`),
+          `-r ${REPO} -b master\n`,
+          "update.sh ran in the new checkout",
+        );
+      },
+    );
 
     await t.step(
       "move the master to node2: the data follows, node1 keeps nothing running",
