@@ -247,11 +247,12 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
         // The checkout's .env names the project: plain `docker-compose ps` there finds the app.
         const checkout = `${node1.deployDir}/${SHOP.name}-ev-1`;
         assertEquals(await Deno.readTextFile(`${checkout}/.env`), `COMPOSE_PROJECT_NAME=${P}\n`);
-        const ps = await capture([DOCKER_COMPOSE, "ps", "--services"], {
+        const ps = await capture([DOCKER_COMPOSE, "ps", "-q"], {
           cwd: checkout,
           env: { DOCKER_HOST: e1.host },
         });
-        assertEquals(ps.stdout.split("\n").filter((l) => l).sort(), ["db", "web"], ps.stderr);
+        const ids = (await e1.docker("ps", "-q", "--no-trunc")).split("\n").filter((l) => l);
+        assertEquals(ps.stdout.split("\n").filter((l) => l).sort(), ids.sort(), ps.stderr);
         // The stand-in's argv log: replication to the slave scheduled on the master, purge on both.
         const calls = async (node: Node) =>
           (await Deno.readTextFile(node.env.BUTTERVOLUME_LOG)).trim().split("\n");

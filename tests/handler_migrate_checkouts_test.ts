@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { memoryLogger } from "../lib/log.ts";
 import { FakeRunner } from "../lib/proc/fake.ts";
 import { HttpConsul } from "../lib/handler/consul.ts";
@@ -199,7 +199,7 @@ Deno.test(".env: every new checkout names its compose project", async () => {
   }
 });
 
-Deno.test(".env: the variable is set, the application's own lines are kept", async () => {
+Deno.test(".env: the variable is set, the application's own lines are kept, a link refused", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await writeProjectEnv(dir, "p1");
@@ -207,6 +207,18 @@ Deno.test(".env: the variable is set, the application's own lines are kept", asy
     await Deno.writeTextFile(`${dir}/.env`, "A=1\nCOMPOSE_PROJECT_NAME=other\nB=2");
     await writeProjectEnv(dir, "p2");
     assertEquals(await Deno.readTextFile(`${dir}/.env`), "A=1\nB=2\nCOMPOSE_PROJECT_NAME=p2\n");
+    await Deno.writeTextFile(`${dir}/outside`, "X=1\n");
+    await Deno.remove(`${dir}/.env`);
+    await Deno.symlink(`${dir}/outside`, `${dir}/.env`);
+    await writeProjectEnv(dir, "p3").then(
+      () => assert.fail("a linked .env was written"),
+      (error) =>
+        assertEquals(
+          error.message,
+          `${dir}/.env: not a regular file (a link?): refusing to write it`,
+        ),
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/outside`), "X=1\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -33,12 +33,16 @@ const PROJECT_VARIABLE = "COMPOSE_PROJECT_NAME";
 
 /**
  * Sets `COMPOSE_PROJECT_NAME=<project>` in `<dir>/.env`: an earlier setting of it is replaced,
- * the file's other lines are kept (an application may ship its own `.env`).
+ * the file's other lines are kept (an application may ship its own `.env`). A `.env` that is not
+ * a regular file (e.g. a symbolic link the repository ships) is refused, never written through.
  */
 export async function writeProjectEnv(dir: string, project: string): Promise<void> {
   const path = `${dir}/.env`;
   let lines: string[] = [];
   try {
+    if (!(await Deno.lstat(path)).isFile) {
+      throw new Error(`${path}: not a regular file (a link?): refusing to write it`);
+    }
     lines = (await Deno.readTextFile(path)).split("\n");
     if (lines.at(-1) === "") lines.pop();
   } catch (error) {
