@@ -371,11 +371,29 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
     );
 
     await t.step(
+      "migrate again, both applications on node1 now: local snapshots restored",
+      async () => {
+        await e1.docker("exec", `${P}_web_1`, "sh", "-c", "echo second-note > /data/note");
+        const migrate = {
+          repo: REPO,
+          branch: "master",
+          target: { branch: "preprod" },
+          update: false,
+        };
+        ok(await broadcast(nodes, [makeEvent("ev-9", "migrate", JSON.stringify(migrate))]));
+        assertEquals(await inContainer(e1, `${PP}_web_1`, "/data/note"), "second-note\n");
+        assertEquals(await inContainer(e1, `${PP}_db_1`, "/db/note"), "preprod-db\n", "kept");
+        assertEquals(await inContainer(e1, `${P}_web_1`, "/data/note"), "second-note\n");
+        assertEquals((await running(e2)).length, 0);
+      },
+    );
+
+    await t.step(
       "destroy both: containers and volumes gone on every node, KV cleaned",
       async () => {
         const destroy = (id: string, branch: string) =>
           makeEvent(id, "destroy", JSON.stringify({ repo: REPO, branch }));
-        ok(await broadcast(nodes, [destroy("ev-9", "master"), destroy("ev-10", "preprod")]));
+        ok(await broadcast(nodes, [destroy("ev-10", "master"), destroy("ev-11", "preprod")]));
         for (const engine of [e1, e2]) {
           assertEquals(await containers(engine), []);
           assertEquals(await volumes(engine), []);
