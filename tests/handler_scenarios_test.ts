@@ -203,6 +203,7 @@ Deno.test("deploy master → master: stop, snapshot, rebuild, update, restart, r
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_master.3d9eb
 docker compose -p lyceetestmlfmaster3d9eb down  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 buttervolume schedule replicate:10.0.0.2 0 lyceetestmlfmaster3d9eb_dbdata
@@ -249,6 +250,7 @@ Deno.test("deploy master → slave: stop, send the data to the new master, keep 
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_master.3d9eb
 docker compose -p lyceetestmlfmaster3d9eb down  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 buttervolume schedule replicate:10.0.0.2 0 lyceetestmlfmaster3d9eb_dbdata
@@ -308,6 +310,7 @@ Deno.test("deploy slave → master: build, wait for the transfer, restore, start
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_wwwdata
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
@@ -352,6 +355,7 @@ Deno.test("deploy slave → slave: new checkout, purge schedule renewed", async 
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_wwwdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
@@ -387,6 +391,7 @@ Deno.test("deploy nothing → master, first deployment: no transfer to wait for"
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-1
+write /deploy/lycee-test-mlf_master.3d9eb-ev-1/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 docker compose -p lyceetestmlfmaster3d9eb build --pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 docker compose -p lyceetestmlfmaster3d9eb up -d  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
@@ -422,6 +427,7 @@ Deno.test("deploy nothing → master, moved from another node: wait for its data
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
 docker compose -p lyceetestmlfmaster3d9eb build --pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
 GET http://127.0.0.1:8500/v1/kv/migrate/lycee-test-mlf_master.3d9eb/?recurse  # wait for the transfer of event ev-2
@@ -461,6 +467,7 @@ Deno.test("deploy nothing → slave: checkout, purge schedule", async () => {
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata`,
   );
@@ -484,7 +491,7 @@ Deno.test("deploy accepts 'target' as the older name of 'master'", async () => {
     kv: deployed("nepri"),
   });
   assertEquals(code, 0);
-  assertEquals(transcript.split("\n").length, 3);
+  assertEquals(transcript.split("\n").length, 4);
 });
 
 const destroy = { repo: REPO, branch: "master" };
@@ -542,6 +549,11 @@ Deno.test("destroy on another node: nothing", async () => {
   assertEquals(log[1], `INFO I was nothing for ${NAME}`);
 });
 
+/** The test application's compose file (the target checkout's, for migrate). */
+const COMPOSE_TEXT = Deno.readTextFileSync(
+  new URL("../testdata/handler/lycee-test-mlf/docker-compose.yml", import.meta.url),
+);
+
 /** master (on nepri) → preprod (on tayt, or on nepri too). */
 const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
 const bothDeployed = (targetNode: string) => ({
@@ -572,7 +584,10 @@ Deno.test("migrate, target side: wait, restore into the target volumes, update, 
     event: ["ev-4", "migrate", migrate],
     kv: bothDeployed("tayt"),
     checkouts: [`${PREPROD}-ev-1`],
-    files: { [`${PREPROD}-ev-1/update.sh`]: "echo update\n" },
+    files: {
+      [`${PREPROD}-ev-1/update.sh`]: "echo update\n",
+      [`${PREPROD}-ev-1/docker-compose.yml`]: COMPOSE_TEXT,
+    },
   });
   assertEquals(code, 0);
   assertEquals(
@@ -595,6 +610,7 @@ Deno.test("migrate on one node, without update: snapshot, restore, restart", asy
     event: ["ev-4", "migrate", { ...migrate, update: false }],
     kv: bothDeployed("nepri"),
     checkouts: [`${PREPROD}-ev-1`],
+    files: { [`${PREPROD}-ev-1/docker-compose.yml`]: COMPOSE_TEXT },
   });
   assertEquals(code, 0);
   assertEquals(
