@@ -4,13 +4,17 @@
  *
  * @module
  */
-import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, {
+  deepStrictEqual as assertEquals,
+  throws as assertThrows,
+} from "node:assert/strict";
 import { memoryLogger } from "../lib/log.ts";
 import { FakeRunner } from "../lib/proc/fake.ts";
 import { HttpConsul } from "../lib/handler/consul.ts";
 import { writeProjectEnv } from "../lib/handler/effects.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
+import { nonMigrableVolumes } from "../lib/handler/migrable.ts";
 import { startConsulDouble } from "./support/consul_double.ts";
 import { runTestMode } from "./support/handler_test_mode.ts";
 import {
@@ -282,5 +286,70 @@ Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not ru
     log.some((l) => l.replaceAll(/\/tmp\/[^ ]*deploy-nepri/g, "/deploy") === warning),
     true,
     log.join("\n"),
+  );
+});
+
+/** Runs `fn` with console.warn and console.error captured; returns what they printed. */
+function quiet(fn: () => void): string[] {
+  const printed: string[] = [];
+  const { warn, error } = console;
+  console.warn = (...args: unknown[]) => printed.push(args.join(" "));
+  console.error = (...args: unknown[]) => printed.push(args.join(" "));
+  try {
+    fn();
+  } finally {
+    console.warn = warn;
+    console.error = error;
+  }
+  return printed;
+}
+
+Deno.test("non-migrable volumes: compose errors as parseCompose gives them, no YAML warning printed", () => {
+  const where = "/deploy/x-ev-1/docker-compose.yml";
+  const cases: Array<[string, string]> = [
+    ["volumes: [", `compose file ${where}: 1:11 Flow sequence in block collection`],
+    ["- a\n", `compose file ${where}: 1:1 expected a mapping at the top`],
+    ["volumes:\n  - dbdata\n", `compose file ${where}: 2:3 volumes: expected a mapping`],
+    [
+      "x: !unknown-tag y\nvolumes:\n  dbdata: 3\n",
+      `compose file ${where}: 3:11 volumes.dbdata: expected a mapping`,
+    ],
+  ];
+  for (const [text, start] of cases) {
+    const printed = quiet(() =>
+      assertThrows(
+        () => nonMigrableVolumes(text, "p", where),
+        (e: Error) => e.name === "ComposeError" && e.message.startsWith(start),
+        `${JSON.stringify(text)} should start with ${start}`,
+      )
+    );
+    assertEquals(printed, [], `nothing printed for ${JSON.stringify(text)}`);
+  }
+  let found: string[] = [];
+  const printed = quiet(() => {
+    found = nonMigrableVolumes(
+      "x: !unknown-tag y\nvolumes:\n  dbdata:\n    labels: [com.github.mlfmonde.cluster.nonmigrable=1]\n  www:\n",
+      "p",
+      where,
+    );
+  });
+  assertEquals(found, ["p_dbdata"]);
+  assertEquals(printed, [], "an unknown tag is no warning on stderr");
+});
+
+Deno.test("migrate: a target compose file that cannot be read fails the event with its place", async () => {
+  const { log, code } = await runTestMode({
+    node: "nepri",
+    event: ["ev-4", "migrate", migrate],
+    kv: both,
+    checkouts: [target],
+    files: { [`${target}/docker-compose.yml`]: "volumes:\n  - dbdata\n" },
+  });
+  assertEquals(code, 1);
+  const failure = log.find((l) => l.startsWith("CRITICAL"));
+  assertEquals(
+    failure?.replaceAll(/\/tmp\/[^ ]*deploy-nepri/g, "/deploy"),
+    `CRITICAL event ev-4: migrate of ${PREPROD} failed at planning: compose file ` +
+      `/deploy/${target}/docker-compose.yml: 2:3 volumes: expected a mapping`,
   );
 });

@@ -4,35 +4,36 @@
  *
  * @module
  */
-import YAML from "yaml";
+import { readComposeYaml } from "./compose.ts";
 
 /** The label that marks a volume non-migrable. */
 export const NON_MIGRABLE_LABEL = "com.github.mlfmonde.cluster.nonmigrable";
 
-/** The non-migrable volumes (`<project>_<volume>`) of compose text; `where` names the file. */
+/**
+ * The non-migrable volumes (`<project>_<volume>`) of compose text; `where` names the file in
+ * errors, which are those of `parseCompose`: `compose file <path>: <line>:<col> <message>`
+ * (`ComposeError`), with no YAML warning on stderr.
+ */
 export function nonMigrableVolumes(text: string, project: string, where: string): string[] {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (error) {
-    throw new Error(`${where}: not valid YAML: ${(error as Error).message}`);
-  }
-  const volumes = record(record(doc, where)?.volumes, `${where}: volumes`) ?? {};
+  const { top, node, fail } = readComposeYaml(text, where);
+  const volumes = mapping(top.volumes, () => fail("volumes: expected a mapping", node("volumes")));
   const found: string[] = [];
   for (const [name, spec] of Object.entries(volumes)) {
-    const labels = labelsOf(record(spec, `${where}: volumes.${name}`)?.labels);
-    if (/^(true|1)$/i.test(labels[NON_MIGRABLE_LABEL]?.trim() ?? "")) {
+    const conf = mapping(
+      spec,
+      () => fail(`volumes.${name}: expected a mapping`, node("volumes", name)),
+    );
+    if (/^(true|1)$/i.test(labelsOf(conf.labels)[NON_MIGRABLE_LABEL]?.trim() ?? "")) {
       found.push(`${project}_${name}`);
     }
   }
   return found;
 }
 
-function record(value: unknown, where: string): Record<string, unknown> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new Error(`${where}: expected a mapping`);
-  }
+/** `value` as a mapping (absent or null: empty); `fail` otherwise. */
+function mapping(value: unknown, fail: () => never): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) fail();
   return value as Record<string, unknown>;
 }
 
