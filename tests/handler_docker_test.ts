@@ -44,10 +44,18 @@ function service(image: string, volumes: string[], mount: string, extra = ""): s
 ${extra}`;
 }
 
-/** The application's compose file: web (data, cache) and db (dbdata). */
-function composeFile(image: string, webImage = image, dbLabels = ""): string {
+/**
+ * The application's compose file: web (data, cache; serves `site`) and db (dbdata). Each branch
+ * serves its own site: a site another application serves refuses the deploy.
+ */
+function composeFile(
+  image: string,
+  webImage = image,
+  dbLabels = "",
+  site = "http://shop.example.com",
+): string {
   const caddy = `    environment:
-      CADDYFILE: "http://shop.example.com {\\n    proxy / $CONTAINER:80\\n}"
+      CADDYFILE: "${site} {\\n    proxy / $CONTAINER:80\\n}"
 `;
   return `version: "2.4"
 services:
@@ -82,7 +90,12 @@ async function makeRepo(root: string, image: string) {
   await git(repo, "checkout", "-q", "-b", "preprod");
   await Deno.writeTextFile(
     `${repo}/docker-compose.yml`,
-    composeFile(image, image, `    labels:\n      ${NON_MIGRABLE}: "true"\n`),
+    composeFile(
+      image,
+      image,
+      `    labels:\n      ${NON_MIGRABLE}: "true"\n`,
+      "http://preprod.shop.example.com",
+    ),
   );
   await Deno.writeTextFile(
     `${repo}/post_migrate.sh`,
@@ -240,7 +253,23 @@ Deno.test("handler on two real Docker engines: deploy, redeploy, move the master
         );
         assertEquals(doc.volumes, [`${P}_data`, `${P}_dbdata`]);
         assertEquals(doc.ct, { web: `${P}_web_1`, db: `${P}_db_1` });
-        assertEquals(doc.caddyfile, `http://shop.example.com {\n    proxy / ${P}_web_1:80\n}`);
+        assertEquals(doc.urls, "http://shop.example.com");
+        // The front's directives are forced on the site (see the README's app/<name> document).
+        assertEquals(
+          doc.caddyfile,
+          `http://shop.example.com {
+    proxy / ${P}_web_1:80 {
+        websocket
+        insecure_skip_verify
+        header_upstream Host {host}
+        header_upstream X-Real-IP {remote}
+        header_upstream X-Forwarded-Proto {scheme}
+    }
+    gzip
+    timeouts 300s
+    log / stdout "{hostonly} - {>X-Forwarded-For} - {user} [{when}] \\"{method} {uri} {proto}\\" {status} {size} \\"{>Referer}\\" \\"{>User-Agent}\\""
+}`,
+        );
         assertEquals(Object.keys(double.services("node1")), [SHOP.name]);
         assertEquals(double.services("node2"), {});
         assertEquals(double.kvText(`maintenance/${SHOP.name}`), undefined);
