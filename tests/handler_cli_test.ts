@@ -49,6 +49,7 @@ Deno.test("handler test EVENTS_JSON: prints what a new slave would do, runs noth
     assertEquals(
       normalize([stdout], { [dir]: "/deploy" }),
       `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
+write /deploy/${NAME}-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
 `,
@@ -128,6 +129,7 @@ Deno.test("test mode shows what live mode would do: a repeated event ID is shown
     assertEquals(
       normalize([stdout], { [dir]: "/deploy" }),
       `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
+write /deploy/${NAME}-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
 `,

@@ -8,80 +8,8 @@
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { memoryLogger } from "../lib/log.ts";
-import { FakeRunner } from "../lib/proc/fake.ts";
-import { HttpConsul } from "../lib/handler/consul.ts";
-import { makeEvent } from "../lib/handler/event.ts";
-import { handleBatch } from "../lib/handler/handle.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
-import {
-  makeFixtures,
-  MEMBERS,
-  NAME,
-  normalize,
-  PREPROD,
-  PREPROD_PROJECT,
-  PROJECT,
-  REPO,
-} from "./handler_fixtures_test.ts";
-
-/** One node receiving one event in test mode. */
-interface Scenario {
-  /** The node handling the event. */
-  node: string;
-  /** The event: its ID, name and payload. */
-  event: [string, string, Record<string, unknown>];
-  /** KV documents before the event. */
-  kv?: Record<string, Record<string, unknown>>;
-  /** Checkouts present on the node before the event (directory names under /deploy). */
-  checkouts?: string[];
-  /** Files present on the node before the event (paths under /deploy → content). */
-  files?: Record<string, string>;
-}
-
-/** Runs a scenario; returns the printed transcript, the log and the exit status. */
-async function run(s: Scenario): Promise<{ transcript: string; log: string[]; code: number }> {
-  const fx = await makeFixtures();
-  const consul = startConsulDouble(MEMBERS);
-  const client = new HttpConsul(consul.url);
-  try {
-    for (const [key, value] of Object.entries(s.kv ?? {})) consul.kvSet(key, value);
-    const deployDir = await fx.deployDir(s.node);
-    for (const dir of s.checkouts ?? []) await Deno.mkdir(`${deployDir}/${dir}`);
-    for (const [path, text] of Object.entries(s.files ?? {})) {
-      await Deno.writeTextFile(`${deployDir}/${path}`, text);
-    }
-    const printed: string[] = [];
-    const logger = memoryLogger();
-    const runner = new FakeRunner();
-    const [id, name, payload] = s.event;
-    const code = await handleBatch(JSON.stringify([makeEvent(id, name, JSON.stringify(payload))]), {
-      consul: client,
-      runner,
-      checkoutRunner: fx.runner,
-      logger,
-      deployDir,
-      node: s.node,
-      test: true,
-      print: (line) => printed.push(line),
-      compose: ["docker", "compose"],
-      lockWaitMs: 0,
-      transferTimeoutMs: 0,
-      pollMs: 10,
-    });
-    assertEquals(runner.calls, [], "test mode runs nothing");
-    assertEquals(consul.requests.filter((r) => r.method !== "GET"), [], "test mode writes nothing");
-    const transcript = normalize(printed, {
-      [deployDir]: "/deploy",
-      [consul.url]: "http://127.0.0.1:8500",
-    });
-    return { transcript, log: logger.lines, code };
-  } finally {
-    client.close();
-    await consul.close();
-    await fx.cleanup();
-  }
-}
+import { MEMBERS, NAME, PREPROD, PREPROD_PROJECT, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { runTestMode as run } from "./support/handler_test_mode.ts";
 
 const deploy = (master: string, slave?: string, update = false) => ({
   repo: REPO,
@@ -203,6 +131,7 @@ Deno.test("deploy master → master: stop, snapshot, rebuild, update, restart, r
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_master.3d9eb
 docker compose -p lyceetestmlfmaster3d9eb down  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 buttervolume schedule replicate:10.0.0.2 0 lyceetestmlfmaster3d9eb_dbdata
@@ -249,6 +178,7 @@ Deno.test("deploy master → slave: stop, send the data to the new master, keep 
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_master.3d9eb
 docker compose -p lyceetestmlfmaster3d9eb down  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 buttervolume schedule replicate:10.0.0.2 0 lyceetestmlfmaster3d9eb_dbdata
@@ -308,6 +238,7 @@ Deno.test("deploy slave → master: build, wait for the transfer, restore, start
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_wwwdata
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
@@ -352,6 +283,7 @@ Deno.test("deploy slave → slave: new checkout, purge schedule renewed", async 
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 0 lyceetestmlfmaster3d9eb_wwwdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
@@ -387,6 +319,7 @@ Deno.test("deploy nothing → master, first deployment: no transfer to wait for"
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-1
+write /deploy/lycee-test-mlf_master.3d9eb-ev-1/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 docker compose -p lyceetestmlfmaster3d9eb build --pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
 docker compose -p lyceetestmlfmaster3d9eb up -d  # in /deploy/lycee-test-mlf_master.3d9eb-ev-1
@@ -422,6 +355,7 @@ Deno.test("deploy nothing → master, moved from another node: wait for its data
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 docker compose -p lyceetestmlfmaster3d9eb pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
 docker compose -p lyceetestmlfmaster3d9eb build --pull  # in /deploy/lycee-test-mlf_master.3d9eb-ev-2
 GET http://127.0.0.1:8500/v1/kv/migrate/lycee-test-mlf_master.3d9eb/?recurse  # wait for the transfer of event ev-2
@@ -461,6 +395,7 @@ Deno.test("deploy nothing → slave: checkout, purge schedule", async () => {
   assertEquals(
     transcript,
     `git clone --depth 1 --branch master -- https://git.example.com/hosting/lycee-test-mlf /deploy/lycee-test-mlf_master.3d9eb-ev-2
+write /deploy/lycee-test-mlf_master.3d9eb-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
 buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata`,
   );
@@ -484,7 +419,7 @@ Deno.test("deploy accepts 'target' as the older name of 'master'", async () => {
     kv: deployed("nepri"),
   });
   assertEquals(code, 0);
-  assertEquals(transcript.split("\n").length, 3);
+  assertEquals(transcript.split("\n").length, 4);
 });
 
 const destroy = { repo: REPO, branch: "master" };
@@ -542,6 +477,11 @@ Deno.test("destroy on another node: nothing", async () => {
   assertEquals(log[1], `INFO I was nothing for ${NAME}`);
 });
 
+/** The test application's compose file (the target checkout's, for migrate). */
+const COMPOSE_TEXT = Deno.readTextFileSync(
+  new URL("../testdata/handler/lycee-test-mlf/docker-compose.yml", import.meta.url),
+);
+
 /** master (on nepri) → preprod (on tayt, or on nepri too). */
 const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
 const bothDeployed = (targetNode: string) => ({
@@ -572,7 +512,10 @@ Deno.test("migrate, target side: wait, restore into the target volumes, update, 
     event: ["ev-4", "migrate", migrate],
     kv: bothDeployed("tayt"),
     checkouts: [`${PREPROD}-ev-1`],
-    files: { [`${PREPROD}-ev-1/update.sh`]: "echo update\n" },
+    files: {
+      [`${PREPROD}-ev-1/update.sh`]: "echo update\n",
+      [`${PREPROD}-ev-1/docker-compose.yml`]: COMPOSE_TEXT,
+    },
   });
   assertEquals(code, 0);
   assertEquals(
@@ -595,6 +538,7 @@ Deno.test("migrate on one node, without update: snapshot, restore, restart", asy
     event: ["ev-4", "migrate", { ...migrate, update: false }],
     kv: bothDeployed("nepri"),
     checkouts: [`${PREPROD}-ev-1`],
+    files: { [`${PREPROD}-ev-1/docker-compose.yml`]: COMPOSE_TEXT },
   });
   assertEquals(code, 0);
   assertEquals(

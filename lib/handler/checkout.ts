@@ -1,10 +1,17 @@
 /**
- * Reading a checkout: its docker-compose.yml, whether it ships `update.sh`, its `service.json`.
+ * Reading a checkout: its docker-compose.yml, whether it ships `update.sh`, its `service.json`;
+ * a scratch clone read in its place; a migrate target's scripts and non-migrable volumes.
  *
  * @module
  */
 import { exists } from "../fs.ts";
+import type { Runner } from "../proc/types.ts";
+import type { AppIdentity } from "./app.ts";
+import { clone } from "./commands.ts";
 import { BUTTERVOLUME_DRIVER, parseCompose } from "./compose.ts";
+import { describeRun } from "./effects.ts";
+import type { Outcome } from "./execute.ts";
+import { nonMigrableVolumes } from "./migrable.ts";
 import type { Checkout } from "./plan_deploy.ts";
 
 /**
@@ -44,4 +51,68 @@ export async function readCheckout(
     checkout.service = service as Record<string, unknown>;
   }
   return checkout;
+}
+
+/** A checkout read, or the failed step that should have fetched it. */
+export type CheckoutRead = { ok: true; checkout: Checkout } | Outcome & { ok: false };
+
+/**
+ * Clones `app` with `runner` into a scratch directory (removed after) and reads it as the
+ * checkout `dir`: test mode's view of the new checkout, and the one a leaving master or slave
+ * reads before it changes anything.
+ */
+export async function readScratchCheckout(
+  runner: Runner,
+  app: AppIdentity,
+  dir: string,
+  driver?: string,
+): Promise<CheckoutRead> {
+  const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
+  try {
+    const argv = clone(app.repo, app.branch, `${scratch}/checkout`).argv as string[];
+    const result = await runner.run(argv);
+    if (result.code !== 0) {
+      return { ok: false, step: describeRun(argv), message: result.stderr.trim() };
+    }
+    return {
+      ok: true,
+      checkout: await readCheckout(`${scratch}/checkout`, dir, app.project, driver),
+    };
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+}
+
+/** What a migrate needs of the target application's checkout on its master. */
+export interface TargetCheckout {
+  /** Its directory. */
+  dir: string;
+  /** Whether it has an `update.sh`. */
+  updateScript: boolean;
+  /** Whether it has a `post_migrate.sh`. */
+  postMigrateScript: boolean;
+  /** Its volumes a migrate must keep (`<project>_<volume>`). */
+  nonMigrable: string[];
+}
+
+/** Reads the target's checkout at `dir`; undefined when there is none. */
+export async function readTargetCheckout(
+  dir: string,
+  project: string,
+): Promise<TargetCheckout | undefined> {
+  if (!await exists(dir)) return undefined;
+  const composePath = `${dir}/docker-compose.yml`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(composePath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
+    throw error;
+  }
+  return {
+    dir,
+    updateScript: await exists(`${dir}/update.sh`),
+    postMigrateScript: await exists(`${dir}/post_migrate.sh`),
+    nonMigrable: nonMigrableVolumes(text, project, composePath),
+  };
 }

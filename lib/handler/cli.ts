@@ -14,6 +14,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
+import { BUTTERVOLUME_DRIVER } from "./compose.ts";
 import { defaultConsulUrl, HttpConsul } from "./consul.ts";
 import { BatchError } from "./errors.ts";
 import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
@@ -27,6 +28,7 @@ interface CliOptions {
   logFormat: "text" | "json";
   test?: boolean;
   compose: string;
+  volumeDriver: string;
   lockWait: number;
   transferTimeout: number;
   consulTimeout: number;
@@ -75,6 +77,7 @@ function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
     test,
     print: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     compose: o.compose.split(/\s+/).filter((w) => w !== ""),
+    volumeDriver: o.volumeDriver,
     lockWaitMs: o.lockWait * 1000,
     transferTimeoutMs: o.transferTimeout * 1000,
     pollMs: 1000,
@@ -100,6 +103,11 @@ function addOptions(command: Command): Command {
     .option("--log-format <format>", "text or json", logFormat, "text")
     .option("--test", "print the effects instead of performing them")
     .option("--compose <command>", "compose command", "docker compose")
+    .option(
+      "--volume-driver <name>",
+      "the volume driver of the named volumes that are snapshotted, replicated and moved",
+      BUTTERVOLUME_DRIVER,
+    )
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
     .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
     .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positiveSeconds, 30)

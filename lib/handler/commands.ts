@@ -75,6 +75,11 @@ export function clone(repo: string, branch: string, dir: string): RunStep {
   return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
 }
 
+/** `COMPOSE_PROJECT_NAME=<project>` in the checkout's `.env`. */
+export function projectEnv(dir: string, project: string): Step {
+  return { kind: "project-env", dir, project };
+}
+
 /**
  * `rm -rf DIR` of the checkout `<deploy dir>/<name>-<deploy id>`; throws unless that path, once
  * normalised, is a direct child of the deploy directory with that name.
@@ -86,6 +91,29 @@ export function removeCheckout(deployDir: string, name: string, deployId: string
 /** `sh update.sh -r REPO -b BRANCH` in the checkout. */
 export function updateScript(dir: string, repo: string, branch: string): RunStep {
   return run(["sh", "update.sh", "-r", repo, "-b", branch], { cwd: dir });
+}
+
+/**
+ * `sh <dir>/post_migrate.sh -R SOURCE_REPO -B SOURCE_BRANCH -r TARGET_REPO -b TARGET_BRANCH`,
+ * in the target's checkout `dir`.
+ */
+export function postMigrateScript(
+  dir: string,
+  source: { repo: string; branch: string },
+  target: { repo: string; branch: string },
+): RunStep {
+  return run([
+    "sh",
+    `${dir}/post_migrate.sh`,
+    "-R",
+    source.repo,
+    "-B",
+    source.branch,
+    "-r",
+    target.repo,
+    "-b",
+    target.branch,
+  ], { cwd: dir });
 }
 
 /** Maintenance mode on (KV key present) or off (deleted). */
@@ -118,6 +146,14 @@ export function awaitTransfer(name: string, eventId: string): Step[] {
     { kind: "wait-transfer", name, eventId },
     { kind: "consul", call: { op: "kv-delete", key: transferPrefix(name), recurse: true } },
   ];
+}
+
+/**
+ * The warning that replaces the compose commands on an old checkout that is not there (removed,
+ * or replaced by the checkout of a re-sent event): compose is never run elsewhere.
+ */
+export function cannotStop(name: string, dir: string): Step {
+  return note(`Cannot stop ${name}: no checkout at ${dir}`, "warning");
 }
 
 /** A log message step. */

@@ -49,13 +49,23 @@ export class ComposeError extends Error {
   }
 }
 
-/** Reads compose text; `where` names the file in errors ({@linkcode ComposeError}). */
-export function parseCompose(
-  text: string,
-  project: string,
-  where: string,
-  driver: string = BUTTERVOLUME_DRIVER,
-): ComposeFacts {
+/** A compose file's YAML, read; see {@linkcode readComposeYaml}. */
+export interface ComposeYaml {
+  /** The parsed document (its nodes carry their positions). */
+  doc: YAML.Document;
+  /** Its top-level mapping as plain data. */
+  top: Record<string, unknown>;
+  /** The node at `path`, or the document's contents when there is none (for error positions). */
+  node: (...path: string[]) => unknown;
+  /** Throws the {@linkcode ComposeError} of `message` at `node`'s position. */
+  fail: (message: string, node?: unknown) => never;
+}
+
+/**
+ * Reads compose text as YAML, silently (no YAML warning on stderr); `where` names the file in
+ * errors: `compose file <path>: <line>:<col> <message>` ({@linkcode ComposeError}).
+ */
+export function readComposeYaml(text: string, where: string): ComposeYaml {
   const lineCounter = new LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, logLevel: "silent" });
   const at = (offset: number | undefined) =>
@@ -82,6 +92,17 @@ export function parseCompose(
   }
   const node = (...path: string[]) => doc.getIn(path, true) ?? doc.contents;
   const top = asRecord(root, () => fail("expected a mapping at the top", doc.contents));
+  return { doc, top, node, fail };
+}
+
+/** Reads compose text; `where` names the file in errors ({@linkcode ComposeError}). */
+export function parseCompose(
+  text: string,
+  project: string,
+  where: string,
+  driver: string = BUTTERVOLUME_DRIVER,
+): ComposeFacts {
+  const { top, node, fail } = readComposeYaml(text, where);
   const servicesNode = asRecord(
     top.services ?? {},
     () => fail("services: expected a mapping", node("services")),

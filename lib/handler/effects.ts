@@ -20,6 +20,36 @@ export interface Effects {
   consul(call: ConsulCall): Promise<void>;
   /** Waits for the transfer notification of `name` for `eventId`; throws on failure or timeout. */
   waitTransfer(name: string, eventId: string): Promise<void>;
+  /** Sets `COMPOSE_PROJECT_NAME` in `<dir>/.env`. */
+  projectEnv(dir: string, project: string): Promise<void>;
+}
+
+/** The `.env` write as printed and logged. */
+export function describeProjectEnv(dir: string, project: string): string {
+  return `write ${dir}/.env: ${PROJECT_VARIABLE}=${project}`;
+}
+
+const PROJECT_VARIABLE = "COMPOSE_PROJECT_NAME";
+
+/**
+ * Sets `COMPOSE_PROJECT_NAME=<project>` in `<dir>/.env`: an earlier setting of it is replaced,
+ * the file's other lines are kept (an application may ship its own `.env`). A `.env` that is not
+ * a regular file (e.g. a symbolic link the repository ships) is refused, never written through.
+ */
+export async function writeProjectEnv(dir: string, project: string): Promise<void> {
+  const path = `${dir}/.env`;
+  let lines: string[] = [];
+  try {
+    if (!(await Deno.lstat(path)).isFile) {
+      throw new Error(`${path}: not a regular file (a link?): refusing to write it`);
+    }
+    lines = (await Deno.readTextFile(path)).split("\n");
+    if (lines.at(-1) === "") lines.pop();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const kept = lines.filter((line) => !/^\s*(export\s+)?COMPOSE_PROJECT_NAME\s*=/.test(line));
+  await Deno.writeTextFile(path, [...kept, `${PROJECT_VARIABLE}=${project}`, ""].join("\n"));
 }
 
 /** A command as printed and logged: argv, then `# in DIR` when it runs in a directory. */
@@ -87,6 +117,12 @@ export class PrintEffects implements Effects {
     this.#print(describeWait(name, eventId, this.#url));
     return Promise.resolve();
   }
+
+  /** Prints the write. */
+  projectEnv(dir: string, project: string): Promise<void> {
+    this.#print(describeProjectEnv(dir, project));
+    return Promise.resolve();
+  }
 }
 
 /** Options of {@linkcode LiveEffects}. */
@@ -136,6 +172,11 @@ export class LiveEffects implements Effects {
         }
         return;
     }
+  }
+
+  /** Writes the `.env`. */
+  projectEnv(dir: string, project: string): Promise<void> {
+    return writeProjectEnv(dir, project);
   }
 
   /** Polls `migrate/<name>/` until a notification of `eventId` appears. */

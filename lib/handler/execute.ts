@@ -7,7 +7,7 @@
 import type { Logger } from "../log.ts";
 import { messageOf } from "./errors.ts";
 import type { Effects } from "./effects.ts";
-import { describeConsul, describeRun, describeWait } from "./effects.ts";
+import { describeConsul, describeProjectEnv, describeRun, describeWait } from "./effects.ts";
 import type { Arg, Step } from "./steps.ts";
 import { argText } from "./steps.ts";
 
@@ -71,6 +71,16 @@ async function perform(
     try {
       await o.effects.waitTransfer(step.name, step.eventId);
       o.logger.info(`Transfer of ${step.name} received`);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, step: text, message: messageOf(error) };
+    }
+  }
+  if (step.kind === "project-env") {
+    const text = describeProjectEnv(step.dir, step.project);
+    logStep(o, text);
+    try {
+      await o.effects.projectEnv(step.dir, step.project);
       return { ok: true };
     } catch (error) {
       return { ok: false, step: text, message: messageOf(error) };

@@ -8,11 +8,14 @@ import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type AppIdentity, appIdentity, checkoutDir } from "./app.ts";
 import { exists } from "../fs.ts";
-import { readCheckout } from "./checkout.ts";
-import { clone } from "./commands.ts";
+import {
+  type CheckoutRead,
+  readCheckout,
+  readScratchCheckout,
+  readTargetCheckout,
+} from "./checkout.ts";
 import type { ConsulApi } from "./consul.ts";
-import type { Effects } from "./effects.ts";
-import { describeRun, kvText, LiveEffects, PrintEffects } from "./effects.ts";
+import { type Effects, kvText, LiveEffects, PrintEffects } from "./effects.ts";
 import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
@@ -57,6 +60,11 @@ export interface HandlerOptions {
   print: (line: string) => void;
   /** The compose command, e.g. `["docker", "compose"]`. */
   compose: readonly string[];
+  /**
+   * The volume driver of the named volumes that are snapshotted, replicated and moved; default
+   * buttervolume's plugin, `anybox/buttervolume:latest`.
+   */
+  volumeDriver?: string;
   /** How long to wait for a busy application lock, ms. */
   lockWaitMs: number;
   /** How long a new master waits for the old master's transfer, ms. */
@@ -235,6 +243,7 @@ class Handler {
       const dir = targetRecord?.deploy_id
         ? checkoutDir(o.deployDir, target.name, targetRecord.deploy_id)
         : "";
+      const onTarget = dir !== "" && targetRecord?.master === node;
       return planMigrate({
         node,
         eventId: event.id,
@@ -246,7 +255,7 @@ class Handler {
         deployDir: o.deployDir,
         compose: o.compose,
         update: payload.update,
-        targetUpdateScript: dir !== "" && await exists(`${dir}/update.sh`),
+        targetCheckout: onTarget ? await readTargetCheckout(dir, target.project) : undefined,
       });
     });
   }
@@ -332,15 +341,14 @@ class Handler {
    * Fetches the new checkout into `dir` and reads it. In test mode the clone is printed, and
    * made for real in a scratch directory so its docker-compose.yml can be read.
    */
-  async #checkout(
-    app: AppIdentity,
-    eventId: string,
-  ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
+  async #checkout(app: AppIdentity, eventId: string): Promise<CheckoutRead> {
     const o = this.#o;
     const dir = checkoutDir(o.deployDir, app.name, eventId);
     const outcome = await this.#execute(planCheckout(app, o.deployDir, eventId, await exists(dir)));
     if (!outcome.ok) return outcome;
-    if (!o.test) return { ok: true, checkout: await readCheckout(dir, dir, app.project) };
+    if (!o.test) {
+      return { ok: true, checkout: await readCheckout(dir, dir, app.project, o.volumeDriver) };
+    }
     return await this.#scratchCheckout(app, dir);
   }
 
@@ -352,27 +360,9 @@ class Handler {
     throw new RefusedError(collision);
   }
 
-  /**
-   * Clones the application into a scratch directory (removed after) and reads it as the
-   * checkout `dir`: test mode's view of the new checkout, and the leaving master's.
-   */
-  async #scratchCheckout(
-    app: AppIdentity,
-    dir: string,
-  ): Promise<{ ok: true; checkout: Checkout } | Outcome & { ok: false }> {
-    const o = this.#o;
-    const scratch = await Deno.makeTempDir({ prefix: "handler-checkout-" });
-    try {
-      const step = clone(app.repo, app.branch, `${scratch}/checkout`);
-      const argv = step.argv as string[];
-      const result = await o.checkoutRunner.run(argv);
-      if (result.code !== 0) {
-        return { ok: false, step: describeRun(argv), message: result.stderr.trim() };
-      }
-      return { ok: true, checkout: await readCheckout(`${scratch}/checkout`, dir, app.project) };
-    } finally {
-      await Deno.remove(scratch, { recursive: true });
-    }
+  /** The new checkout `dir` of `app` read from a scratch clone (removed after). */
+  #scratchCheckout(app: AppIdentity, dir: string): Promise<CheckoutRead> {
+    return readScratchCheckout(this.#o.checkoutRunner, app, dir, this.#o.volumeDriver);
   }
 
   async #record(name: string): Promise<Partial<AppRecord> | undefined> {

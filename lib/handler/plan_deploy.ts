@@ -64,16 +64,21 @@ export function needsCheckout(f: Pick<DeployFacts, "node" | "old" | "payload">):
   return deployRoles(f)[1] !== "nothing";
 }
 
-/** Steps that fetch the new checkout of event `eventId` (first, before the application is touched). */
+/**
+ * Steps that fetch the new checkout of event `eventId` (first, before the application is touched)
+ * and name its compose project in its `.env`.
+ */
 export function planCheckout(
   app: AppIdentity,
   deployDir: string,
   eventId: string,
   exists: boolean,
 ): Step[] {
+  const dir = checkoutDir(deployDir, app.name, eventId);
   return [
     ...(exists ? [c.removeCheckout(deployDir, app.name, eventId)] : []),
-    c.clone(app.repo, app.branch, checkoutDir(deployDir, app.name, eventId)),
+    c.clone(app.repo, app.branch, dir),
+    c.projectEnv(dir, app.project),
   ];
 }
 
@@ -104,6 +109,14 @@ function oldCheckout(f: DeployFacts): string | undefined {
     : checkoutDir(f.deployDir, f.app.name, id);
 }
 
+/** The old checkout's directory as named in the warning when it is missing. */
+function missingCheckout(f: DeployFacts): string {
+  const id = f.old?.deploy_id;
+  return id === undefined
+    ? `${f.deployDir} (app/${f.app.name} has no deploy_id)`
+    : checkoutDir(f.deployDir, f.app.name, id);
+}
+
 function required(f: DeployFacts): Checkout {
   if (f.checkout === undefined) throw new Error("planDeploy: the new checkout was not read");
   return f.checkout;
@@ -112,13 +125,15 @@ function required(f: DeployFacts): Checkout {
 /** The old master stops the application; it sends the data away when it is no longer master. */
 function leaveMaster(f: DeployFacts, becomes: Role, volumes: string[]): Step[] {
   const name = f.app.name;
-  const dir = (f.oldCheckoutExists ? oldCheckout(f) : undefined) ?? f.deployDir;
+  const dir = f.oldCheckoutExists ? oldCheckout(f) : undefined;
+  const stop = (...args: string[]): Step[] =>
+    dir === undefined ? [] : [c.compose(f.compose, f.app.project, dir, ...args)];
   const oldSlaveIp = f.old?.slave
     ? (f.old.slave_ip ?? ipOf(f.members, f.old.slave, "old slave"))
     : undefined;
   const steps: Step[] = [
     c.maintenance(name, true),
-    c.compose(f.compose, f.app.project, dir, "down"),
+    ...(dir === undefined ? [c.cannotStop(name, missingCheckout(f))] : stop("down")),
     ...c.scheduleBackups(oldSlaveIp, false, volumes),
     ...c.schedulePurge(0, volumes),
   ];
@@ -134,7 +149,7 @@ function leaveMaster(f: DeployFacts, becomes: Role, volumes: string[]): Step[] {
   steps.push(
     c.notifyTransfer(name, "success", f.eventId, f.node),
     { kind: "consul", call: { op: "service-deregister", id: name } },
-    c.compose(f.compose, f.app.project, dir, "down", "-v"),
+    ...stop("down", "-v"),
   );
   return steps;
 }

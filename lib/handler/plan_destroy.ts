@@ -44,17 +44,21 @@ export function planDestroy(f: DestroyFacts): Step[] {
   if (role === "slave") {
     return [c.note(`I was the slave of ${app.name}`), ...c.schedulePurge(0, volumes), ...remove];
   }
-  const cwd = (f.checkoutExists ? dir : undefined) ?? f.deployDir;
+  const cwd = f.checkoutExists ? dir : undefined;
+  const stop = (...args: string[]): Step[] =>
+    cwd === undefined ? [] : [c.compose(f.compose, app.project, cwd, ...args)];
   const slaveIp = old.slave ? (old.slave_ip ?? ipOf(f.members, old.slave, "slave")) : undefined;
   return [
     c.note(`I was the master of ${app.name}`),
-    c.compose(f.compose, app.project, cwd, "down"),
+    ...(cwd === undefined
+      ? [c.cannotStop(app.name, dir ?? `${f.deployDir} (app/${app.name} has no deploy_id)`)]
+      : stop("down")),
     { kind: "consul", call: { op: "service-deregister", id: app.name } },
     ...c.scheduleBackups(slaveIp, false, volumes),
     ...c.schedulePurge(0, volumes),
     { kind: "consul", call: { op: "kv-delete", key: appKey(app.name) } },
     ...volumes.map((v) => c.snapshot(v)),
-    c.compose(f.compose, app.project, cwd, "down", "-v"),
+    ...stop("down", "-v"),
     ...remove,
   ];
 }

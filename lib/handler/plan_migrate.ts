@@ -1,13 +1,16 @@
 /**
  * Pure planning of a migrate event on one node: the data volumes of the source application are
- * copied into the target application (same volume suffix), then the target's update script runs.
+ * copied into the target application (same volume suffix) except the target's non-migrable ones,
+ * then the target's `post_migrate.sh` and update script run.
  *
  * @module
  */
 import type { AppIdentity } from "./app.ts";
+import type { TargetCheckout } from "./checkout.ts";
 import { checkoutDir } from "./app.ts";
 import * as c from "./commands.ts";
 import { PlanError } from "./errors.ts";
+import { NON_MIGRABLE_LABEL } from "./migrable.ts";
 import type { AppRecord, Members } from "./record.ts";
 import { ipOf } from "./record.ts";
 import type { Step } from "./steps.ts";
@@ -34,8 +37,8 @@ export interface MigrateFacts {
   compose: readonly string[];
   /** Whether to run the target's update script. */
   update: boolean;
-  /** Whether the target's checkout has an `update.sh`. */
-  targetUpdateScript: boolean;
+  /** The target's checkout on this node, read (when there is one). */
+  targetCheckout?: TargetCheckout;
 }
 
 /** Source and target volumes with the same suffix (the part after `<project>_`). */
@@ -74,18 +77,30 @@ export function planMigrate(f: MigrateFacts): Step[] {
     if (!sameNode) steps.push(c.notifyTransfer(source.name, "success", f.eventId, f.node));
   }
   if (targetNode !== f.node) return steps;
-  if (!sameNode) steps.push(...c.awaitTransfer(source.name, f.eventId));
   const dir = f.targetRecord.deploy_id
     ? checkoutDir(f.deployDir, target.name, f.targetRecord.deploy_id)
-    : f.deployDir;
+    : `${f.deployDir} (app/${target.name} has no deploy_id)`;
+  const co = f.targetCheckout;
+  if (co === undefined || co.dir !== dir) {
+    throw new PlanError(`no checkout of the target application ${target.name} at ${dir}`);
+  }
+  if (!sameNode) steps.push(...c.awaitTransfer(source.name, f.eventId));
+  const kept = new Set(co.nonMigrable);
   steps.push(
     c.maintenance(target.name, true),
     c.compose(f.compose, target.project, dir, "down"),
-    ...pairs.map(([s, t]) => c.restore(s, t)),
+    ...pairs.map(([s, t]) =>
+      kept.has(t)
+        ? c.note(`Kept ${t}: labelled ${NON_MIGRABLE_LABEL}, not overwritten by ${s}`)
+        : c.restore(s, t)
+    ),
   );
+  if (co.postMigrateScript) {
+    steps.push(c.postMigrateScript(dir, source, target));
+  }
   if (f.update) {
     steps.push(
-      f.targetUpdateScript
+      co.updateScript
         ? c.updateScript(dir, target.repo, target.branch)
         : c.note(`no update script in ${dir}`),
     );

@@ -59,8 +59,21 @@ export interface NoteStep {
   level?: "info" | "warning";
 }
 
+/**
+ * Sets `COMPOSE_PROJECT_NAME=<project>` in a checkout's `.env` (other lines kept), so that an
+ * operator's compose command in that directory finds the application.
+ */
+export interface ProjectEnvStep {
+  /** Discriminant. */
+  kind: "project-env";
+  /** The checkout. */
+  dir: string;
+  /** The compose project. */
+  project: string;
+}
+
 /** One planned step. */
-export type Step = RunStep | ConsulStep | WaitStep | NoteStep;
+export type Step = RunStep | ConsulStep | WaitStep | NoteStep | ProjectEnvStep;
 
 /** The KV key of an application's document. */
 export const appKey = (name: string): string => `app/${name}`;
