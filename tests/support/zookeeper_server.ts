@@ -83,10 +83,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`ZooKeeper did not start listening on 127.0.0.1:${port} in ${timeoutMs} ms`);
 }
 
-/** Starts a server on a free port; call `close()` when done. */
-export async function startZooKeeper(): Promise<ZooKeeperServer> {
+/** Starts a server on `port` (default: a free one); call `close()` when done. */
+export async function startZooKeeper(port = freePort()): Promise<ZooKeeperServer> {
   const classpath = zookeeperClasspath();
-  const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-zk-" });
   const config = `${dir}/zoo.cfg`;
   await Deno.writeTextFile(
