@@ -11,7 +11,7 @@ import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { importTree, setClusterVersion } from "./support/agent_cluster.ts";
 import { makeSeedRoot } from "./support/agent_fake_host.ts";
 import { AgentBench } from "./support/agent_harness.ts";
-import { cmd, deploying, done } from "./support/agent_transcript.ts";
+import { cmd, deploying, done, INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
 import { type AgentProcess, RealHost } from "./support/agent_real_host.ts";
 import { STORE_KINDS } from "./support/stores.ts";
 import { waitFor } from "./support/wait.ts";
@@ -166,3 +166,43 @@ for (const kind of STORE_KINDS) {
     },
   );
 }
+
+Deno.test(
+  "failure order: a host that gets the lock after another version replaced its own abandons it",
+  options,
+  async () => {
+    const fixture = await STORE_KINDS[1].make();
+    const root = await makeSeedRoot();
+    const bench = new AgentBench(await fixture.open(), root, await fixture.open());
+    try {
+      await bench.importTree(INITIAL_TREE);
+      await bench.start();
+      bench.take();
+      const operator = await fixture.open();
+      const lock = await acquireRecipeLock(operator, "/agent-locks/cust,someapp,cms", {
+        identifier: "operator",
+      });
+      await setClusterVersion(bench.control, 2);
+      await waitFor(
+        "the agent to wait for the lock",
+        () => bench.logger.lines.includes("INFO Waiting for /cust/someapp/cms: locked by operator"),
+      );
+      await setClusterVersion(bench.control, 3);
+      await lock.release();
+      await waitFor("version 3 deployed", () => bench.logger.lines.includes(done(3)));
+      await bench.caughtUp();
+      const log = bench.take();
+      const abandoned = log.indexOf(
+        "WARNING Abandoning deployment because cluster version is now 3",
+      );
+      equal(abandoned > 0, true, log.join("\n"));
+      // Nothing of version 2 ran; version 3 ran everything.
+      equal(log.slice(0, abandoned).some((l) => l.includes("zookeeper-deploy")), false);
+      assertEquals(log.slice(abandoned + 1), STEADY(3));
+    } finally {
+      await bench.close();
+      await fixture.close();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
