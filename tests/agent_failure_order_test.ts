@@ -206,3 +206,45 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "failure order: an agent stopped while it waits for an app lock stops waiting",
+  options,
+  async () => {
+    const fixture = await STORE_KINDS[1].make();
+    const root = await makeSeedRoot();
+    const bench = new AgentBench(await fixture.open(), root, await fixture.open());
+    try {
+      await bench.importTree(INITIAL_TREE);
+      await bench.start();
+      const operator = await fixture.open();
+      await acquireRecipeLock(operator, "/agent-locks/cust,someapp,cms", {
+        identifier: "operator",
+      });
+      await setClusterVersion(bench.control, 2);
+      await waitFor(
+        "the agent to wait for the lock",
+        () => bench.logger.lines.includes("INFO Waiting for /cust/someapp/cms: locked by operator"),
+      );
+      // close() returns: the wait ends (a deadline, so that a broken close fails instead of hanging)
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        bench.close().then(() => true),
+        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 10_000)),
+      ]);
+      clearTimeout(timer);
+      equal(closed, true, "the agent did not stop while waiting for the lock");
+      equal(
+        bench.logger.lines.some((l) => l.includes("zookeeper-deploy /cust/someapp/cms")),
+        false,
+      );
+      // Only the operator's contender is left.
+      equal((await operator.get("/agent-locks/cust,someapp,cms"))?.children.length, 1);
+      assertEquals(await getProperties(operator, "/hosts"), { version: 2 });
+    } finally {
+      await bench.close();
+      await fixture.close();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);

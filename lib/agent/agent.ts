@@ -104,6 +104,7 @@ export class Agent {
   #pending = false;
   #running?: Promise<void>;
   #closed = false;
+  readonly #stopping = new AbortController();
   #dirty = false;
   #allStopOwed = false;
   #unwatch?: () => void;
@@ -188,9 +189,13 @@ export class Agent {
     while (this.#running !== undefined) await this.#running;
   }
 
-  /** Stops watching, waits for a running deployment, removes `/hosts/<id>`. */
+  /**
+   * Stops watching, waits for a running deployment (one waiting for an app lock stops waiting),
+   * removes `/hosts/<id>`.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopping.abort(); // a deployment waiting for an app lock stops waiting
     clearTimeout(this.#retryTimer);
     this.#unwatch?.();
     this.#unstate?.();
@@ -270,6 +275,7 @@ export class Agent {
               version,
               completed,
               stopCluster: (error) => this.#stopCluster(error),
+              signal: this.#stopping.signal,
             },
             d,
             run,

@@ -73,6 +73,8 @@ export interface AppGuardOptions {
   completed: CompletedScripts;
   /** Stops the cluster (version `None`, the host's `error`); called before the lock is left. */
   stopCluster: (error: unknown) => Promise<void>;
+  /** Aborted when the agent stops: waiting for the lock ends (`StoreError` `CLOSED`). */
+  signal?: AbortSignal;
 }
 
 /** Runs `run` (the deploy script of `d`) under the guard described in the module doc. */
@@ -87,6 +89,7 @@ export async function guardDeploy(
   }
   const lock = await acquireRecipeLock(o.store, appLockPath(d.path), {
     identifier: lockIdentifier(o.host),
+    signal: o.signal,
     onWait: (holder, node) =>
       o.logger.info(
         `Waiting for ${d.path}: locked by ${holder === "" ? `another client (${node})` : holder}`,

@@ -33,6 +33,11 @@ export interface RecipeLockOptions {
    * (its identifier; "" when it gave none) and its node name.
    */
   onWait?: (holder: string, node: string) => void;
+  /**
+   * Stops waiting: the contender node is removed and the call rejects with
+   * {@linkcode StoreError} `CLOSED`.
+   */
+  signal?: AbortSignal;
 }
 
 /** A held recipe lock. */
@@ -100,7 +105,10 @@ export async function acquireRecipeLock(
         options.onWait?.(holder.data, queue[0]);
       }
     }
-    await gone(store, predecessor);
+    if (!await gone(store, predecessor, options.signal)) {
+      await held(store, `${path}/${node}`).release();
+      throw new StoreError("CLOSED", "stopped waiting for the lock", path);
+    }
   }
 }
 
@@ -128,15 +136,25 @@ async function createContender(
   }
 }
 
-/** Resolves when the node at `path` does not exist (at once if it does not now). */
-function gone(store: Store, path: string): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Resolves to true when the node at `path` does not exist (at once if it does not now), or to
+ * false when `signal` aborts first.
+ */
+function gone(store: Store, path: string, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
     let done = false;
-    const stop = store.watch(path, (node) => {
-      if (done || node !== null) return;
+    const finish = (value: boolean) => {
+      if (done) return;
       done = true;
+      signal?.removeEventListener("abort", abort);
       queueMicrotask(() => stop()); // the first call may come before `stop` is assigned
-      resolve();
+      resolve(value);
+    };
+    const abort = () => finish(false);
+    signal?.addEventListener("abort", abort, { once: true });
+    const stop = store.watch(path, (node) => {
+      if (node === null) finish(true);
     });
   });
 }
