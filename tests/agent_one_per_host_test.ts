@@ -62,7 +62,7 @@ for (const kind of STORE_KINDS) {
         const control = await fixture.open();
         await importTree(control, "/hosts\n  version = 1\n");
         const host = await RealHost.make(dir, HOST_ID, "host42", {});
-        for (let trial = 0; trial < 2; trial++) {
+        for (let trial = 0; trial < 4; trial++) {
           const agents = [0, 1].map(() => host.spawnAgent(["--store", fixture.connect]));
           const exits = agents.map((a) => a.wait().then((r) => ({ agent: a, ...r })));
           const loser = await Promise.race(exits);
