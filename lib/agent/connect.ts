@@ -40,8 +40,14 @@ export async function connectWithRetry(o: ConnectRetryOptions): Promise<Store> {
   for (;;) {
     o.signal?.throwIfAborted();
     try {
-      return await o.open();
+      const store = await o.open();
+      if (o.signal?.aborted) {
+        await store.close(); // stopped during this attempt
+        o.signal.throwIfAborted();
+      }
+      return store;
     } catch (error) {
+      if (o.signal?.aborted) throw o.signal.reason;
       if (!(error instanceof StoreError && error.code === "CONNECTION")) throw error;
       unlogged++;
       if (Date.now() - lastLog >= every) {
