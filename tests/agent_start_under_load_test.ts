@@ -5,7 +5,10 @@
  * what failed: a rejection or exception with `null` (or any non-error value) that nothing
  * handled is reported, with the stack under `--verbose`.
  */
-import { deepEqual as assertEquals, equal, match } from "node:assert/strict";
+import { deepEqual as assertEquals, equal, match, rejects } from "node:assert/strict";
+import { connectWithRetry } from "../lib/agent/connect.ts";
+import { memoryLogger } from "../lib/log.ts";
+import { type Store, StoreError } from "../lib/store/types.ts";
 import { getProperties } from "../lib/store/tree_io.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { RealHost } from "./support/agent_real_host.ts";
@@ -126,4 +129,50 @@ Deno.test("uncaught: --verbose logs the stack of an unhandled error", async () =
   const run = await runThrowing("reject", 'new Error("socket gone")', true);
   equal(run.code, 1);
   match(run.stderr, /^error: unexpected failure: socket gone\nError: socket gone\n {4}at /);
+});
+
+Deno.test("connectWithRetry: failures logged at most once per period; other errors at once", async () => {
+  const failing = (n: number, then: () => Promise<Store>) => {
+    let calls = 0;
+    return {
+      calls: () => calls,
+      open: () => {
+        calls++;
+        return calls <= n
+          ? Promise.reject(new StoreError("CONNECTION", "cannot connect", "zk:1"))
+          : then();
+      },
+    };
+  };
+  const store = { close: () => Promise.resolve() } as unknown as Store;
+  const quiet = memoryLogger();
+  const five = failing(5, () => Promise.resolve(store));
+  const got = await connectWithRetry({
+    open: five.open,
+    what: "zk:1",
+    logger: quiet,
+    firstDelayMs: 1,
+    maxDelayMs: 2,
+  });
+  equal(got, store);
+  equal(five.calls(), 6);
+  assertEquals(quiet.lines, ["WARNING Cannot connect to zk:1: cannot connect: zk:1; still trying"]);
+
+  const chatty = memoryLogger();
+  await connectWithRetry({
+    open: failing(3, () => Promise.resolve(store)).open,
+    what: "zk:1",
+    logger: chatty,
+    firstDelayMs: 1,
+    maxDelayMs: 2,
+    logEveryMs: 0,
+  });
+  equal(chatty.lines.length, 3);
+
+  const bad = failing(0, () => Promise.reject(new StoreError("INVALID", "bad address")));
+  await rejects(
+    connectWithRetry({ open: bad.open, what: "x", logger: quiet, firstDelayMs: 1 }),
+    { message: "bad address" },
+  );
+  equal(bad.calls(), 1);
 });
