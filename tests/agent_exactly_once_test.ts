@@ -2,11 +2,14 @@
  * Exactly once through ZooKeeper faults (issue 8 item 4, issue 9 item 7): a deploy script that
  * completed is never run again for the same version — not when the server is frozen (SIGSTOP)
  * while the script ends and the session expires behind it, so that the app lock's release fails
- * for the connection. And an expiry while a script runs is reported: the app lock went with it.
+ * for the connection; nor when a lost connection makes the agent retry the version (the scripts
+ * it already ran are skipped). And an expiry while a script runs is reported: the app lock went
+ * with it.
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { getProperties } from "../lib/store/tree_io.ts";
-import type { SessionState } from "../lib/store/types.ts";
+import { openLocalStore } from "../lib/store/local.ts";
+import { type SessionState, type Store, StoreError } from "../lib/store/types.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { setClusterVersion } from "./support/agent_cluster.ts";
 import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
@@ -132,6 +135,85 @@ Deno.test(
       await proxy.close();
       await server.close();
       await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "exactly once: a version retried after a lost connection skips the scripts it already ran",
+  options,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "agent-once-" });
+    const root = await makeSeedRoot();
+    const inner = await openLocalStore(`${dir}/tree.json`);
+    let armed = false;
+    // The agent's store: its next read of /hosts fails for the connection once `armed`.
+    const store = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "get") {
+          return (path: string) => {
+            if (armed && path === "/hosts") {
+              armed = false;
+              return Promise.reject(new StoreError("CONNECTION", "connection lost", path));
+            }
+            return target.get(path);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as Store;
+    const bench = new AgentBench(store, root, inner); // the test itself reads past the proxy
+    const runs: string[] = [];
+    bench.runner.on(
+      (argv) => argv[0].endsWith("/bin/zookeeper-deploy") && argv[1] !== "-u",
+      (argv) => {
+        runs.push(argv.slice(1).join(" "));
+        bench.logger.lines.push(
+          `${argv[0].split("/").at(-3)}/bin/zookeeper-deploy ${argv.slice(1).join(" ")}`,
+        );
+        if (runs.length === 2) armed = true; // the lock re-check before the third script fails
+        return {};
+      },
+    );
+    try {
+      await bench.importTree(INITIAL_TREE);
+      await bench.start();
+      bench.take();
+      await setClusterVersion(store, 2);
+      await waitFor(
+        "version 2 deployed",
+        () => bench.logger.lines.includes("INFO Done deploying version 2"),
+      );
+      await bench.caughtUp();
+      assertEquals(runs, [
+        "/cust/someapp/cms 0",
+        "/cust/someapp/monitor 0",
+        "/cust2/someapp/cms 0",
+      ]);
+      const log = bench.take();
+      equal(
+        log.filter((l) => l.startsWith("WARNING Lost the connection while deploying")).length,
+        1,
+        log.join("\n"),
+      );
+      const retry = log.lastIndexOf("INFO Deploying version 2");
+      assertEquals(
+        log.slice(retry).filter((l) =>
+          l.includes("zookeeper-deploy") || l.startsWith("INFO Already")
+        ),
+        [
+          "INFO Already deployed /cust/someapp/cms 0 for this version; not running it again",
+          "INFO Already deployed /cust/someapp/monitor 0 for this version; not running it again",
+          "INFO /opt/z4m/bin/zookeeper-deploy /cust2/someapp/cms 0",
+          "z4m/bin/zookeeper-deploy /cust2/someapp/cms 0",
+        ],
+      );
+    } finally {
+      await bench.close();
+      await inner.close();
+      await Deno.remove(root, { recursive: true });
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );

@@ -296,7 +296,8 @@ export class Agent {
         logger.warning(error.message);
       } else if (error instanceof StoreError && error.code === "CONNECTION") {
         logger.warning(
-          `Could not read the cluster tree (${error.message}); will retry version ${show(version)}`,
+          `Lost the connection while deploying (${error.message}); will retry version ` +
+            `${show(version)} (scripts already run for it are not run again)`,
         );
         clearTimeout(this.#retryTimer);
         this.#retryTimer = setTimeout(() => this.#kick(), RETRY_MS);
