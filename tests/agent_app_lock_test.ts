@@ -4,14 +4,14 @@
  * Different apps deploy in parallel.
  */
 import { deepEqual, equal } from "node:assert/strict";
-import { appLockPath } from "../lib/agent/agent.ts";
+import { CompletedScripts, guardDeploy } from "../lib/agent/app_guard.ts";
 import { CommandRunner } from "../lib/agent/command.ts";
 import type { Deployment } from "../lib/agent/deployments.ts";
 import { executePlan } from "../lib/agent/execute.ts";
 import { packageManager } from "../lib/agent/packages/mod.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { FakeRunner } from "../lib/proc/fake.ts";
-import { acquireMutex } from "../lib/store/mutex.ts";
+import { encodeProperties } from "../lib/tree/codec.ts";
 import type { Store } from "../lib/store/types.ts";
 import { localFixture } from "./support/stores.ts";
 
@@ -50,14 +50,25 @@ async function host(
       logger,
       root,
       packages: packageManager("yum"),
-      lockApp: (path) =>
-        acquireMutex(store, appLockPath(path), {
-          owner: name,
-          onWait: (holder) => {
-            events.push(`${name} waits`);
-            logger.info(`Waiting for ${path}: host ${holder} is deploying it`);
+      guardDeploy: (d, run) =>
+        guardDeploy(
+          {
+            store,
+            logger: {
+              ...logger,
+              info: (line: string) => {
+                if (line.startsWith("Waiting for")) events.push(`${name} waits`);
+                logger.info(line);
+              },
+            },
+            host: { id: `id-${name}`, name, role: null },
+            version: 1,
+            completed: new CompletedScripts(1),
+            stopCluster: () => Promise.resolve(),
           },
-        }),
+          d,
+          run,
+        ),
     });
     return logger.lines;
   } finally {
@@ -68,6 +79,7 @@ async function host(
 Deno.test("two hosts deploying one app take turns; the second says whom it waits for", async () => {
   const fixture = await localFixture();
   try {
+    await (await fixture.open()).create("/hosts", encodeProperties({ version: 1 }));
     const events: string[] = [];
     const started = async (what: string) => {
       while (!events.includes(what)) await new Promise((r) => setTimeout(r, 5));
@@ -86,8 +98,8 @@ Deno.test("two hosts deploying one app take turns; the second says whom it waits
       "b starts /cust/app",
       "b ends /cust/app",
     ]);
-    equal(a.includes("INFO Waiting for /cust/app: host b is deploying it"), false);
-    equal(b.includes("INFO Waiting for /cust/app: host a is deploying it"), true);
+    equal(a.some((l) => l.startsWith("INFO Waiting")), false);
+    equal(b.includes("INFO Waiting for /cust/app: locked by a (id-a)"), true);
   } finally {
     await fixture.close();
   }
@@ -96,6 +108,7 @@ Deno.test("two hosts deploying one app take turns; the second says whom it waits
 Deno.test("different apps deploy at the same time on different hosts", async () => {
   const fixture = await localFixture();
   try {
+    await (await fixture.open()).create("/hosts", encodeProperties({ version: 1 }));
     const events: string[] = [];
     await Promise.all([
       // Each script runs until the other host's has started: only possible in parallel.

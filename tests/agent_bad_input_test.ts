@@ -123,6 +123,7 @@ Deno.test("cli: usage errors exit 2; --dry-run prints the plan and changes nothi
       "  deploy     /opt/z4m/bin/zookeeper-deploy /cust/someapp/cms 0",
       "  deploy     /opt/z4m/bin/zookeeper-deploy /cust/someapp/cms 1",
       "  remove     package z4mmonitor",
+      "  remove     /etc/z4mmonitor (when empty)",
       "",
     ]);
     assertEquals(await bench.print(), "/hosts\n  version = 2\n");

@@ -77,6 +77,7 @@ Deno.test("plan: removals, packages (sorted), deploys (by path, n), unused packa
       "deploy     /opt/z4m/bin/zookeeper-deploy /cust2/someapp/cms 1",
       "remove     checkout badapp",
       "remove     package z4mmonitor",
+      "remove     /etc/z4mmonitor (when empty)",
     ],
   );
 });

@@ -144,6 +144,7 @@ Deno.test("plan REPO_URL: tree diff and version bump, a host's new, changed and 
       "    deploy     /opt/z4m/bin/zookeeper-deploy -r cms /cust/cms 1",
       "    deploy     /opt/newpkg/bin/zookeeper-deploy /cust/new 0",
       "    remove     package oldpkg",
+      "    remove     /etc/oldpkg (when empty)",
     ]);
     deepEqual(await snapshot(dir, store), before, "plan wrote nothing to the store");
     equal(await Deno.readTextFile(`${dir}/plan-tree/cust.zk`), SECOND);

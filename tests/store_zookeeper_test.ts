@@ -119,7 +119,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "zookeeper store: an ephemeral left by another session is replaced",
+  name: "zookeeper store: another session's ephemeral is never replaced; taken once it is gone",
   ...resources,
   async fn() {
     const server = await startZooKeeper();
@@ -128,9 +128,14 @@ Deno.test({
     try {
       await fresh.create("/hosts", "");
       await old.ephemeral("/hosts/h", "old process");
+      await assert.rejects(fresh.ephemeral("/hosts/h", "new process"), (error) => {
+        assert.ok(error instanceof StoreError);
+        assert.equal(error.code, "NODE_EXISTS");
+        return true;
+      });
+      assert.equal((await fresh.get("/hosts/h"))?.data, "old process");
+      await old.close(); // the old session ends: its node goes
       const handle = await fresh.ephemeral("/hosts/h", "new process");
-      assert.equal((await old.get("/hosts/h"))?.data, "new process");
-      await old.close(); // the old session ending does not take the new node away
       assert.equal((await fresh.get("/hosts/h"))?.data, "new process");
       await handle.update("updated");
       assert.equal((await fresh.get("/hosts/h"))?.data, "updated");

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { acquireMutex } from "../store/mutex.ts";
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { HOSTS_PATH as HOSTS, sameVersion, showVersion } from "../sync/cluster_version.ts";
@@ -19,7 +18,9 @@ import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
 import { updateProperties } from "../store/tree_io.ts";
+import { CompletedScripts, guardDeploy } from "./app_guard.ts";
 import { CommandRunner } from "./command.ts";
+import { registerHost } from "./register.ts";
 import { type DesiredSource, TreeWalkSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import { checkDeployments } from "./check.ts";
@@ -84,13 +85,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   return { host, clusterVersion, hostVersion, steps };
 }
 
-/** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
-export const AGENT_LOCKS = "/agent-locks";
-
-/** The lock of the app at `path`: its path without the leading `/`, each `/` written `,`. */
-export function appLockPath(path: string): string {
-  return `${AGENT_LOCKS}/${path.replace(/^\//, "").replaceAll("/", ",")}`;
-}
+export { AGENT_LOCKS, appLockPath } from "./app_guard.ts";
 
 /** A running agent. Make one with {@linkcode Agent.start}. */
 export class Agent {
@@ -106,9 +101,12 @@ export class Agent {
   #clusterStat = -1;
   #error: string | null = null;
   #failed?: { version: Value; stat: number };
+  #completed?: CompletedScripts;
+  #stopped = false;
   #pending = false;
   #running?: Promise<void>;
   #closed = false;
+  readonly #stopping = new AbortController();
   #dirty = false;
   #allStopOwed = false;
   #unwatch?: () => void;
@@ -130,35 +128,20 @@ export class Agent {
   }
 
   /**
-   * Reads the identity and host version, registers `/hosts/<id>` (replacing a leftover
-   * persistent node, whose version it takes) and logs `Agent starting, …`. Throws when the
-   * host id cannot be read or another agent holds `/hosts/<id>`.
+   * Reads the identity and host version, registers `/hosts/<id>` (see `register.ts`: one atomic
+   * create; a leftover persistent node is adopted, with its version) and logs `Agent starting,
+   * …`. Throws when the host id cannot be read or another agent holds `/hosts/<id>`.
    */
   static async start(options: AgentOptions): Promise<Agent> {
     const { store, root } = options;
     const host = await readIdentity(root, options.hostName);
-    let version = await readHostVersion(root);
-    const path = `${HOSTS}/${host.id}`;
-    if (await store.get(HOSTS) === null) {
-      await store.create(HOSTS, "").catch((e) => {
-        if (!(e instanceof StoreError && e.code === "NODE_EXISTS")) throw e;
-      });
-    }
-    const existing = await store.get(path);
-    if (existing?.ephemeral) {
-      throw new Error(`Another agent is running for host ${host.id}: ${path} exists`);
-    }
-    if (existing !== null) {
-      const legacy = decodeProperties(existing.data);
-      if ("version" in legacy) version = legacy.version;
-      await store.delete(path);
-    }
-    const handle = await store.ephemeral(path, encodeProperties(hostProperties(host, version)));
-    const agent = new Agent(options, host, version, handle);
+    const version = await readHostVersion(root);
+    const registered = await registerHost(store, host, version, hostProperties);
+    const agent = new Agent(options, host, registered.version, registered.handle);
     const hosts = await store.get(HOSTS);
     agent.#observe(hosts?.data ?? "", hosts?.version ?? -1);
     options.logger.info(
-      `Agent starting, cluster ${show(agent.#cluster)}, host ${show(version)}`,
+      `Agent starting, cluster ${show(agent.#cluster)}, host ${show(registered.version)}`,
     );
     return agent;
   }
@@ -208,9 +191,13 @@ export class Agent {
     while (this.#running !== undefined) await this.#running;
   }
 
-  /** Stops watching, waits for a running deployment, removes `/hosts/<id>`. */
+  /**
+   * Stops watching, waits for a running deployment (one waiting for an app lock stops waiting),
+   * removes `/hosts/<id>`.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopping.abort(); // a deployment waiting for an app lock stops waiting
     clearTimeout(this.#retryTimer);
     this.#unwatch?.();
     this.#unstate?.();
@@ -255,6 +242,12 @@ export class Agent {
     const { logger, root } = this.#o;
     logger.info("=".repeat(60));
     logger.info(`Deploying version ${show(version)}`);
+    // Kept only while this version is retried after a connection failure.
+    if (!sameVersion(this.#completed?.version, version)) {
+      this.#completed = new CompletedScripts(version);
+    }
+    const completed = this.#completed!;
+    this.#stopped = false;
     try {
       const desired = await this.#source.read(this.host);
       checkDeployments(desired); // values from the store, checked before anything is done
@@ -276,24 +269,38 @@ export class Agent {
         root,
         packages: this.#o.packages,
         shouldAbandon: () => this.#cluster === null,
-        lockApp: (path) =>
-          acquireMutex(this.#o.store, appLockPath(path), {
-            owner: this.host.id,
-            onWait: (holder) => logger.info(`Waiting for ${path}: host ${holder} is deploying it`),
-          }),
+        guardDeploy: (d, run) =>
+          guardDeploy(
+            {
+              store: this.#o.store,
+              logger,
+              host: this.host,
+              version,
+              completed,
+              stopCluster: (error) => this.#stopCluster(error),
+              signal: this.#stopping.signal,
+            },
+            d,
+            run,
+          ),
       });
       await writeHostVersion(root, version);
+      this.#completed = undefined;
       this.#version = version;
       this.#failed = undefined;
       this.#error = null;
       await this.#publish();
       logger.info(`Done deploying version ${show(version)}`);
     } catch (error) {
+      if (!(error instanceof StoreError && error.code === "CONNECTION")) {
+        this.#completed = undefined;
+      }
       if (error instanceof AbandonedError) {
         logger.warning(error.message);
       } else if (error instanceof StoreError && error.code === "CONNECTION") {
         logger.warning(
-          `Could not read the cluster tree (${error.message}); will retry version ${show(version)}`,
+          `Lost the connection while deploying (${error.message}); will retry version ` +
+            `${show(version)} (scripts already run for it are not run again)`,
         );
         clearTimeout(this.#retryTimer);
         this.#retryTimer = setTimeout(() => this.#kick(), RETRY_MS);
@@ -310,7 +317,16 @@ export class Agent {
     logger.raw(`${error instanceof Error ? error.name : "Error"}: ${text}`);
     logger.critical(`FAILED deploying version ${show(version)}`);
     this.#failed = { version, stat };
-    this.#error = text;
+    if (!this.#stopped) await this.#stopCluster(error);
+  }
+
+  /**
+   * ALL STOP for `error`: the cluster version becomes None and the host node gets `error`.
+   * Done before the app lock is left when a deploy script fails (and at the latest in `#fail`).
+   */
+  async #stopCluster(error: unknown) {
+    this.#stopped = true;
+    this.#error = message(error);
     await this.#allStop();
     await this.#publish();
   }

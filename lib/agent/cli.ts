@@ -1,7 +1,7 @@
 /**
  * The `agent` command line: `agent [--store CONNECT] [--root DIR] [--run-once] [--verbose]
  * [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME] [--log-format text|json]
- * [--command-timeout SECONDS]`.
+ * [--command-timeout SECONDS] [--session-timeout SECONDS]`.
  *
  * @module
  */
@@ -10,7 +10,10 @@ import { CliError } from "../cli/run.ts";
 import { addLogFormatOption, addStoreOption } from "../cli/store_option.ts";
 import { createLogger, type Logger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openStoreForCli } from "../cli/with_store.ts";
+import { type OpenForCli, openStoreForCli } from "../cli/with_store.ts";
+import { openStore } from "../store/open.ts";
+import { type Store, StoreError } from "../store/types.ts";
+import { connectWithRetry } from "./connect.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
 import { message } from "./identity.ts";
@@ -19,6 +22,9 @@ import { describeStep } from "./plan.ts";
 
 /** Default limit on one command's run time, in seconds. */
 export const DEFAULT_COMMAND_TIMEOUT = 3600;
+
+/** Default ZooKeeper session timeout of the agent, in seconds. */
+export const DEFAULT_SESSION_TIMEOUT = 10;
 
 interface AgentFlags {
   store: string;
@@ -30,6 +36,7 @@ interface AgentFlags {
   hostName?: string;
   logFormat: string;
   commandTimeout: string;
+  sessionTimeout: string;
 }
 
 /** Builds the `agent` command. */
@@ -53,6 +60,12 @@ export function agentCommand(): Command {
       "--command-timeout <seconds>",
       "kill a command (yum, deploy script, build) running longer than this",
       String(DEFAULT_COMMAND_TIMEOUT),
+    )
+    .option(
+      "--session-timeout <seconds>",
+      "ZooKeeper session timeout: how long the agent may be cut off (or frozen) before it loses " +
+        "its host node and the app lock it holds (the server may bound it)",
+      String(DEFAULT_SESSION_TIMEOUT),
     );
   addLogFormatOption(command)
     .addHelpText(
@@ -60,36 +73,97 @@ export function agentCommand(): Command {
       "\nExit status: 0 ok (or stopped by a signal), 1 failed deployment or error, 2 usage error.",
     )
     .action(async (flags: AgentFlags) => {
-      const timeout = Number(flags.commandTimeout);
-      if (!(timeout > 0)) {
-        throw new CliError(
-          `--command-timeout must be a positive number, not '${flags.commandTimeout}'`,
-          2,
-        );
-      }
+      const timeout = positiveSeconds("--command-timeout", flags.commandTimeout);
+      const session = positiveSeconds("--session-timeout", flags.sessionTimeout);
       const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
-      const store = await openStoreForCli(flags.store);
+      // One connection attempt may take as long as the session may be cut off.
+      const how = {
+        zookeeper: { sessionTimeoutMs: session * 1000, connectTimeoutMs: session * 1000 },
+      };
+      const daemon = !flags.dryRun && !flags.runOnce;
+      const stopping = daemon ? stopSignal() : undefined;
       try {
-        const options: AgentOptions = {
-          store,
-          runner: new RealRunner(),
-          logger,
-          root: flags.root,
-          hostName: flags.hostName ?? Deno.hostname(),
-          packages: packageManager(flags.packageManager),
-          verbose: flags.verbose,
-          commandTimeoutMs: timeout * 1000,
-        };
-        Deno.exitCode = flags.dryRun
-          ? await dryRun(options)
-          : flags.runOnce
-          ? await runOnce(options)
-          : await runUntilSignal(options, logger);
+        const store = daemon
+          ? await connectDaemon(flags.store, how, logger, stopping!.signal)
+          : await openStoreForCli(flags.store, how);
+        if (store === null) return; // stopped while connecting
+        try {
+          const options: AgentOptions = {
+            store,
+            runner: new RealRunner(),
+            logger,
+            root: flags.root,
+            hostName: flags.hostName ?? Deno.hostname(),
+            packages: packageManager(flags.packageManager),
+            verbose: flags.verbose,
+            commandTimeoutMs: timeout * 1000,
+          };
+          Deno.exitCode = flags.dryRun
+            ? await dryRun(options)
+            : flags.runOnce
+            ? await runOnce(options)
+            : await runUntilSignal(options, logger, stopping!.stopped);
+        } finally {
+          await store.close();
+        }
       } finally {
-        await store.close();
+        stopping?.dispose();
       }
     });
   return command;
+}
+
+function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0)) throw new CliError(`${flag} must be a positive number, not '${value}'`, 2);
+  return seconds;
+}
+
+/** SIGTERM/SIGINT as an abort signal and a promise. */
+function stopSignal() {
+  const controller = new AbortController();
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
+  let resolve = () => {};
+  const stopped = new Promise<void>((r) => resolve = r);
+  const stop = () => {
+    controller.abort(new Error("stopped by a signal"));
+    resolve();
+  };
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  return {
+    signal: controller.signal,
+    stopped,
+    dispose: () => {
+      for (const signal of signals) Deno.removeSignalListener(signal, stop);
+    },
+  };
+}
+
+/** The daemon's store: connection failures retried (see `connect.ts`); null when stopped. */
+async function connectDaemon(
+  connect: string,
+  how: OpenForCli,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<Store | null> {
+  try {
+    return await connectWithRetry({
+      open: () => openStore(connect, how.zookeeper),
+      what: connect,
+      logger,
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) {
+      logger.info("Agent stopping");
+      return null;
+    }
+    if (error instanceof StoreError) {
+      // Not a connection failure (a bad address, no permission): fail as every command does.
+      return await openStoreForCli(connect, how);
+    }
+    throw error;
+  }
 }
 
 async function dryRun(options: AgentOptions): Promise<number> {
@@ -117,21 +191,17 @@ async function runOnce(options: AgentOptions): Promise<number> {
   }
 }
 
-async function runUntilSignal(options: AgentOptions, logger: Logger): Promise<number> {
+async function runUntilSignal(
+  options: AgentOptions,
+  logger: Logger,
+  stopped: Promise<void>,
+): Promise<number> {
   const agent = await start(options);
   agent.watch();
-  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-  let stop = () => {};
-  const stopped = new Promise<void>((resolve) => stop = resolve);
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-  try {
-    await stopped;
-    logger.info("Agent stopping");
-    await agent.close();
-    return 0;
-  } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, stop);
-  }
+  await stopped;
+  logger.info("Agent stopping");
+  await agent.close();
+  return 0;
 }
 
 async function start(options: AgentOptions): Promise<Agent> {

@@ -14,7 +14,9 @@ import type { PackageManager } from "./packages/types.ts";
 import { deployArgs, type Step } from "./plan.ts";
 import { type CommandRunner, local } from "./command.ts";
 import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
-import { removablePath } from "../tree/safe_values.ts";
+import { removableEtcDir, removablePath } from "../tree/safe_values.ts";
+import { showVersion } from "../sync/cluster_version.ts";
+import type { Value } from "../tree/model.ts";
 
 /** A package that is still not at the wanted version after install (and downgrade). */
 export class InstallError extends Error {
@@ -25,11 +27,18 @@ export class InstallError extends Error {
   }
 }
 
-/** Thrown when the deployment is abandoned because the cluster version became None. */
+/**
+ * Thrown when the deployment is abandoned because the cluster version became None (or another
+ * version replaced the one being deployed).
+ */
 export class AbandonedError extends Error {
-  /** Makes the error. */
-  constructor() {
-    super("Abandoning deployment because cluster version is None");
+  /** Makes the error; `current` is the cluster version now (None by default). */
+  constructor(current: Value = null) {
+    super(
+      current === null
+        ? "Abandoning deployment because cluster version is None"
+        : `Abandoning deployment because cluster version is now ${showVersion(current)}`,
+    );
     this.name = "AbandonedError";
   }
 }
@@ -47,10 +56,10 @@ export interface ExecuteOptions {
   /** Checked before each step: true abandons the deployment. */
   shouldAbandon?: () => boolean;
   /**
-   * Held around each deploy script run of an app path, so that hosts deploy one app one at a
-   * time (a rolling deployment); none when undefined.
+   * Runs each deploy script (`run`) of a deployment: the agent's app lock, version re-check and
+   * failure ordering (see `app_guard.ts`); the script runs bare when undefined.
    */
-  lockApp?: (path: string) => Promise<{ release(): Promise<void> }>;
+  guardDeploy?: (d: Deployment, run: () => Promise<unknown>) => Promise<void>;
 }
 
 /** Runs `steps` in order; throws the first failure. */
@@ -84,6 +93,8 @@ class Execution {
         return this.#removeCheckout(step.pkg);
       case "remove-package":
         return this.#removePackage(step.pkg);
+      case "remove-etc":
+        return this.#removeEtc(step.app);
     }
   }
 
@@ -101,12 +112,8 @@ class Execution {
 
   async #deploy(d: Deployment) {
     await Deno.mkdir(this.#path(`/etc/${d.app}`), { recursive: true });
-    const lock = await this.#o.lockApp?.(d.path);
-    try {
-      await this.#o.commands.run([local(deployScript(d.pkg)), ...deployArgs(d)]);
-    } finally {
-      await lock?.release();
-    }
+    const run = () => this.#o.commands.run([local(deployScript(d.pkg)), ...deployArgs(d)]);
+    await (this.#o.guardDeploy ? this.#o.guardDeploy(d, run) : run());
     await Deno.writeTextFile(
       this.#path(markerFile(d.app, d.path, d.n, "script")),
       deployScript(d.pkg),
@@ -188,6 +195,19 @@ class Execution {
   async #removeCheckout(pkg: string) {
     this.#o.logger.info(`Removing checkout ${pkg}`);
     await Deno.remove(removablePath(this.#o.root, `/opt/${pkg}`), { recursive: true });
+  }
+
+  /** Removes `/etc/<app>` if empty; otherwise says so and goes on (the deployment succeeds). */
+  async #removeEtc(app: string) {
+    try {
+      await Deno.remove(removableEtcDir(this.#o.root, app));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      const why = (error as { code?: string }).code === "ENOTEMPTY"
+        ? "directory not empty"
+        : (error as Error).message;
+      this.#o.logger.error(`Removing /etc/${app}: ${why}`);
+    }
   }
 
   async #removePackage(pkg: string) {

@@ -4,7 +4,8 @@
  * 1. remove deployments no longer wanted (sorted by app, package, path, instance);
  * 2. make each needed package (sorted) present at its version, or check out and build it;
  * 3. run every wanted deployment, sorted by path then instance;
- * 4. remove packages and checkouts no deployment uses any more (sorted).
+ * 4. remove packages and checkouts no deployment uses any more (sorted);
+ * 5. remove (rmdir) `/etc/<app>` of each app whose last deployment went (sorted).
  *
  * @module
  */
@@ -20,7 +21,8 @@ export type Step =
   | { kind: "checkout"; pkg: string; location: VcsLocation }
   | { kind: "deploy"; deployment: Deployment }
   | { kind: "remove-checkout"; pkg: string }
-  | { kind: "remove-package"; pkg: string };
+  | { kind: "remove-package"; pkg: string }
+  | { kind: "remove-etc"; app: string };
 
 /** The deploy script command for a deployment (`[-r subtype] path n`, or `-u path n`). */
 export function deployArgs(
@@ -60,6 +62,9 @@ export function planDeployment(
       pkg: opt.pkg,
     });
   }
+  const apps = new Set(desired.map((d) => d.app));
+  const gone = new Set(installed.deployments.map((d) => d.app).filter((app) => !apps.has(app)));
+  for (const app of [...gone].sort(compareText)) steps.push({ kind: "remove-etc", app });
   return steps;
 }
 
@@ -82,5 +87,7 @@ export function describeStep(step: Step): string {
       return `remove     checkout ${step.pkg}`;
     case "remove-package":
       return `remove     package ${step.pkg}`;
+    case "remove-etc":
+      return `remove     /etc/${step.app} (when empty)`;
   }
 }

@@ -57,10 +57,48 @@ function reportError(args: readonly string[], message: string): void {
   else console.error(`error: ${message}`);
 }
 
+/**
+ * Describes any thrown value for the operator: an Error's message, or what was thrown instead
+ * (a rejection with `null` says so, never just `null`).
+ */
+export function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message || value.name;
+  if (value === null || value === undefined) return `a failure with no error value (${value})`;
+  const shown = typeof value === "string" ? value : Deno.inspect(value);
+  return `a failure with a value that is not an error: ${shown}`;
+}
+
+/**
+ * Ends the process (exit 1) on an exception or rejection nothing handled, with a message saying
+ * what failed (and the stack with `--verbose`) instead of the runtime's bare `Uncaught …`.
+ */
+export function reportUncaught(args: readonly string[]): void {
+  const fail = (value: unknown) => {
+    reportError(args, `unexpected failure: ${describeThrown(value)}`);
+    if (args.includes("--verbose")) console.error(stackOf(value));
+    Deno.exit(1);
+  };
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    fail(event.reason);
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    fail(event.error);
+  });
+}
+
+function stackOf(value: unknown): string {
+  return value instanceof Error && value.stack
+    ? value.stack
+    : `(no stack: the value thrown was ${value === null ? "null" : typeof value})`;
+}
+
 /** Parses `args` and runs the matching action, then exits the process with its code. */
 export async function runCli(command: Command, args: string[]): Promise<never> {
   addLogFormatEverywhere(command);
   throwOnUsageErrors(command);
+  reportUncaught(args);
   try {
     await command.parseAsync(args, { from: "user" });
   } catch (error) {
@@ -73,7 +111,8 @@ export async function runCli(command: Command, args: string[]): Promise<never> {
       reportError(args, error.message);
       Deno.exit(error.exitCode);
     }
-    reportError(args, error instanceof Error ? error.message : String(error));
+    reportError(args, describeThrown(error));
+    if (args.includes("--verbose")) console.error(stackOf(error));
     Deno.exit(1);
   }
   Deno.exit(typeof Deno.exitCode === "number" ? Deno.exitCode : 0);

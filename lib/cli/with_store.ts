@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { openStore } from "../store/open.ts";
+import { openStore, type OpenStoreOptions } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { CliError } from "./run.ts";
 
@@ -26,6 +26,8 @@ export interface OpenForCli {
    * refused (opening it would create an empty one) instead of created.
    */
   mustExist?: boolean;
+  /** ZooKeeper options (the session timeout). */
+  zookeeper?: OpenStoreOptions;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function openStoreForCli(connect: string, how: OpenForCli = {}): Pr
     );
   }
   try {
-    return await openStore(connect);
+    return await openStore(connect, how.zookeeper);
   } catch (error) {
     const reason = (error as Error).message;
     if (error instanceof StoreError && error.code === "INVALID") {

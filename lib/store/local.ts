@@ -345,8 +345,8 @@ export class LocalStore implements Store {
 
   /**
    * Creates an ephemeral node owned by this store (gone when it closes or its process dies).
-   * A node already there that this store does not keep (a dead owner's, another owner's, or a
-   * childless persistent one) is replaced.
+   * A dead owner's node or a childless persistent one already there is replaced; a live
+   * owner's never is (`NODE_EXISTS`).
    */
   async ephemeral(path: string, data: string): Promise<EphemeralHandle> {
     validatePath(path);
@@ -365,6 +365,9 @@ export class LocalStore implements Store {
       if (node !== undefined && node.owner === this.#ownerId) {
         tree.set(handle.path, handle.data);
         return;
+      }
+      if (node?.owner !== undefined) {
+        throw new StoreError("NODE_EXISTS", "another store owns this ephemeral node", handle.path);
       }
       if (node !== undefined) tree.delete(handle.path);
       tree.create(handle.path, handle.data, this.#ownerId);

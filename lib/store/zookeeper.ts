@@ -768,9 +768,9 @@ export class ZooKeeperStore implements Store {
   // ---- ephemerals ----
 
   /**
-   * Creates an ephemeral node kept alive across session expiry. A node already at `path` that
-   * this session does not own (a leftover of a dead session, or a childless persistent node)
-   * is replaced.
+   * Creates an ephemeral node kept alive across session expiry. A childless persistent node at
+   * `path` is replaced (deleted at the version read); another session's ephemeral node never is
+   * (`NODE_EXISTS`).
    */
   async ephemeral(path: string, data: string): Promise<EphemeralHandle> {
     validatePath(path);
@@ -812,6 +812,9 @@ export class ZooKeeperStore implements Store {
       if (mine) {
         await this.set(path, data());
         return;
+      }
+      if (!isZero(stat.ephemeralOwner)) {
+        throw new StoreError("NODE_EXISTS", "another session owns this ephemeral node", path);
       }
       try {
         await this.delete(path, stat.version);

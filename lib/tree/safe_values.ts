@@ -224,3 +224,16 @@ export function removablePath(root: string, hostPath: string, app?: string): str
   }
   return full;
 }
+
+/**
+ * The real path of `<root>/etc/<app>` itself (removed, when empty, after an app's last
+ * deployment goes), for a valid package name `app` only. Throws {@linkcode UnsafePathError}.
+ */
+export function removableEtcDir(root: string, app: string): string {
+  const problem = packageNameProblem(app);
+  if (problem !== undefined) {
+    throw new UnsafePathError(`Refusing to remove /etc/${app}: ${problem}`);
+  }
+  const base = normalisePath(root.startsWith("/") ? root : `${Deno.cwd()}/${root}`);
+  return `${base === "/" ? "" : base}/etc/${app}`;
+}

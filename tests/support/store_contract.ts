@@ -198,6 +198,9 @@ export async function storeContract(
         await handle.update("two");
         assert.equal((await other.get(`${base}/host1`))?.data, "two");
         await rejectsWith(owner.ephemeral(`${base}/host1`, "again"), "NODE_EXISTS");
+        // Another owner's live ephemeral is never replaced (nor deleted).
+        await rejectsWith(other.ephemeral(`${base}/host1`, "stolen"), "NODE_EXISTS");
+        assert.equal((await owner.get(`${base}/host1`))?.data, "two");
         // An ephemeral cannot have children.
         await rejectsWith(other.create(`${base}/host1/child`, ""), "INVALID");
         // Plain ephemeral create too.

@@ -40,6 +40,10 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and data (after `stop`). */
   start(): Promise<void>;
+  /** Freezes the server process (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops it and removes its data. */
   close(): Promise<void>;
 }
@@ -79,10 +83,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`ZooKeeper did not start listening on 127.0.0.1:${port} in ${timeoutMs} ms`);
 }
 
-/** Starts a server on a free port; call `close()` when done. */
-export async function startZooKeeper(): Promise<ZooKeeperServer> {
+/** Starts a server on `port` (default: a free one); call `close()` when done. */
+export async function startZooKeeper(port = freePort()): Promise<ZooKeeperServer> {
   const classpath = zookeeperClasspath();
-  const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-zk-" });
   const config = `${dir}/zoo.cfg`;
   await Deno.writeTextFile(
@@ -122,6 +125,9 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
   const kill = async () => {
     if (child === undefined) return;
     try {
+      child.kill("SIGCONT"); // a paused server would not die before it runs again
+    } catch { /* gone */ }
+    try {
       child.kill("SIGKILL");
     } catch { /* gone */ }
     await child.status;
@@ -133,6 +139,8 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     port,
     stop: kill,
     start: launch,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     async close() {
       await kill();
       await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -1,0 +1,123 @@
+/**
+ * What surrounds one app's deploy script on this host, so that a failure stops the rollout
+ * before anyone else runs it, and a lost connection never runs it twice:
+ *
+ * 1. a deploy script already completed for this cluster version (before a connection failure
+ *    made the agent retry the version) is not run again;
+ * 2. the app lock `/agent-locks/<path without the leading />, each / written ,>` is taken with
+ *    the standard lock recipe (rolling deployment; the waiting line names the holder);
+ * 3. once it is held, the cluster version is read again: when it is `None` or another version,
+ *    the deployment is abandoned ({@linkcode AbandonedError}) and nothing runs;
+ * 4. when the script fails, the cluster is stopped (version `None`, the host's `error`) **before**
+ *    the lock is left, so the next host in the queue sees it;
+ * 5. while the lock is held, an expired session is reported: the lock is gone with it.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import { acquireRecipeLock } from "../store/recipe_lock.ts";
+import type { Store } from "../store/types.ts";
+import { HOSTS_PATH, sameVersion } from "../sync/cluster_version.ts";
+import { decodeProperties } from "../tree/codec.ts";
+import type { Value } from "../tree/model.ts";
+import type { Deployment } from "./deployments.ts";
+import { AbandonedError } from "./execute.ts";
+import { type HostIdentity, message } from "./identity.ts";
+
+/** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
+export const AGENT_LOCKS = "/agent-locks";
+
+/** The lock of the app at `path`: its path without the leading `/`, each `/` written `,`. */
+export function appLockPath(path: string): string {
+  return `${AGENT_LOCKS}/${path.replace(/^\//, "").replaceAll("/", ",")}`;
+}
+
+/** What identifies this host in its lock nodes (as the reference agents write it). */
+export function lockIdentifier(host: HostIdentity): string {
+  return `${host.name} (${host.id})`;
+}
+
+/** Deploy scripts completed for one cluster version; kept across retries of that version. */
+export class CompletedScripts {
+  /** The version they were completed for. */
+  readonly version: Value;
+  readonly #done = new Set<string>();
+
+  /** Starts an empty record for `version`. */
+  constructor(version: Value) {
+    this.version = version;
+  }
+
+  /** Whether `d`'s script completed. */
+  has(d: Deployment): boolean {
+    return this.#done.has(`${d.path} ${d.n}`);
+  }
+
+  /** Records that `d`'s script completed. */
+  add(d: Deployment): void {
+    this.#done.add(`${d.path} ${d.n}`);
+  }
+}
+
+/** What {@linkcode guardDeploy} needs. */
+export interface AppGuardOptions {
+  /** The cluster store. */
+  store: Store;
+  /** The agent's log. */
+  logger: Logger;
+  /** This host. */
+  host: HostIdentity;
+  /** The cluster version being deployed. */
+  version: Value;
+  /** Scripts already completed for `version`. */
+  completed: CompletedScripts;
+  /** Stops the cluster (version `None`, the host's `error`); called before the lock is left. */
+  stopCluster: (error: unknown) => Promise<void>;
+  /** Aborted when the agent stops: waiting for the lock ends (`StoreError` `CLOSED`). */
+  signal?: AbortSignal;
+}
+
+/** Runs `run` (the deploy script of `d`) under the guard described in the module doc. */
+export async function guardDeploy(
+  o: AppGuardOptions,
+  d: Deployment,
+  run: () => Promise<unknown>,
+): Promise<void> {
+  if (o.completed.has(d)) {
+    o.logger.info(`Already deployed ${d.path} ${d.n} for this version; not running it again`);
+    return;
+  }
+  const lock = await acquireRecipeLock(o.store, appLockPath(d.path), {
+    identifier: lockIdentifier(o.host),
+    signal: o.signal,
+    onWait: (holder, node) =>
+      o.logger.info(
+        `Waiting for ${d.path}: locked by ${holder === "" ? `another client (${node})` : holder}`,
+      ),
+  });
+  let running = false;
+  const unwatch = o.store.onState((state) => {
+    if (state === "expired" && running) {
+      o.logger.warning(`Session expired while deploying ${d.path}; another host may deploy it now`);
+    }
+  });
+  try {
+    const hosts = await o.store.get(HOSTS_PATH);
+    const current = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
+    if (!sameVersion(current, o.version)) throw new AbandonedError(current);
+    running = true;
+    try {
+      await run();
+    } catch (error) {
+      await o.stopCluster(error);
+      throw error;
+    }
+    o.completed.add(d);
+  } finally {
+    running = false;
+    unwatch();
+    await lock.release().catch((error) => {
+      o.logger.warning(`Could not release the lock of ${d.path}: ${message(error)}`);
+    });
+  }
+}

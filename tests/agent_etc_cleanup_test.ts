@@ -1,0 +1,64 @@
+/**
+ * `/etc/<app>` goes with the app's last deployment on this host (issue 8, item 8): removed
+ * (rmdir) after the deployment; when something else is left in it, the agent says so and the
+ * deployment still succeeds.
+ */
+import { deepEqual as assertEquals, equal } from "node:assert/strict";
+import { exists } from "../lib/fs.ts";
+import { openLocalStore } from "../lib/store/local.ts";
+import { makeSeedRoot } from "./support/agent_fake_host.ts";
+import { AgentBench } from "./support/agent_harness.ts";
+import { INITIAL_TREE } from "./support/agent_transcript.ts";
+
+/** The seed's tree without the monitor: its only deployment goes. */
+const NO_MONITOR = INITIAL_TREE.replace(
+  /\n {4}\/monitor : z4mmonitor\n {7}version = '1.1.0'\n {7}\/deploy\n {10}\/424242424242/,
+  "",
+);
+
+async function removeMonitor(extraFile: boolean) {
+  const root = await makeSeedRoot();
+  const dir = await Deno.makeTempDir({ prefix: "agent-etc-" });
+  const store = await openLocalStore(`${dir}/tree.json`);
+  const bench = new AgentBench(store, root);
+  try {
+    if (extraFile) await Deno.writeTextFile(`${root}/etc/z4mmonitor/notes.txt`, "kept\n");
+    await bench.importTree(INITIAL_TREE);
+    await bench.start();
+    bench.take();
+    await bench.importTree(NO_MONITOR);
+    const log = await bench.setVersion(2);
+    return {
+      log,
+      left: await exists(`${root}/etc/z4mmonitor`),
+      z4m: await exists(`${root}/etc/z4m`),
+    };
+  } finally {
+    await bench.close();
+    await store.close();
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("etc cleanup: the app's last deployment gone, /etc/<app> is removed", async () => {
+  equal(NO_MONITOR.includes("monitor"), false);
+  const { log, left, z4m } = await removeMonitor(false);
+  assertEquals(log.slice(-3), [
+    "INFO yum -y remove z4mmonitor",
+    "yum -y remove z4mmonitor",
+    "INFO Done deploying version 2",
+  ]);
+  equal(left, false);
+  equal(z4m, true); // still deployed
+});
+
+Deno.test("etc cleanup: a non-empty /etc/<app> is reported and kept; the deployment succeeds", async () => {
+  const { log, left } = await removeMonitor(true);
+  assertEquals(log.slice(-3), [
+    "yum -y remove z4mmonitor",
+    "ERROR Removing /etc/z4mmonitor: directory not empty",
+    "INFO Done deploying version 2",
+  ]);
+  equal(left, true);
+});
