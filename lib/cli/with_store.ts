@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { StoreFileError } from "../store/local_errors.ts";
 import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { CliError } from "./run.ts";
@@ -26,11 +27,13 @@ export interface OpenForCli {
    * refused (opening it would create an empty one) instead of created.
    */
   mustExist?: boolean;
+  /** The command only reads: an embedded store file is never written (nor converted). */
+  readOnly?: boolean;
 }
 
 /**
  * Opens the store at `connect` for a command; failing that, a CliError that says what to do
- * (a bad address is a usage error, exit 2).
+ * (a bad address is a usage error, exit 2; a file that is not a valid store a failure, exit 1).
  */
 export async function openStoreForCli(connect: string, how: OpenForCli = {}): Promise<Store> {
   if (how.mustExist && await isMissingFileStore(connect)) {
@@ -40,9 +43,10 @@ export async function openStoreForCli(connect: string, how: OpenForCli = {}): Pr
     );
   }
   try {
-    return await openStore(connect);
+    return await openStore(connect, { readOnly: how.readOnly });
   } catch (error) {
     const reason = (error as Error).message;
+    if (error instanceof StoreFileError) throw new CliError(reason);
     if (error instanceof StoreError && error.code === "INVALID") {
       throw new CliError(
         `cannot open the store ${connect}: ${reason} (expected host:port[,host:port][/chroot] ` +
