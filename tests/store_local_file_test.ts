@@ -150,7 +150,7 @@ Deno.test(
       await store.close();
       const db = new DatabaseSync(file);
       db.exec(
-        `INSERT INTO owners VALUES ('gone', 999999999, 1, 'x', 'x', 'x', 'then');
+        `INSERT INTO owners VALUES ('gone', 999999999, 'x', 'then');
        INSERT INTO nodes VALUES ('/a/e', '/a', '', 0, 'gone', 9, 0);
        PRAGMA wal_checkpoint(TRUNCATE);`,
       );

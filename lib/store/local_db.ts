@@ -9,7 +9,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { isBusy, sqliteFailure } from "./local_errors.ts";
-import { OwnerLiveness, type OwnerRecord, processIdentity } from "./local_owners.ts";
+import { OwnerLiveness, type OwnerRecord, processToken } from "./local_owners.ts";
 import { NodeTable } from "./local_tree.ts";
 import { StoreError } from "./types.ts";
 
@@ -30,6 +30,8 @@ export class LocalDatabase {
   closed = false;
   readonly #db: DatabaseSync;
   readonly #liveness: OwnerLiveness;
+  readonly #ownersDir: string;
+  #ownerFile: Deno.FsFile | undefined;
   readonly #owner: StatementSync;
   readonly #owners: StatementSync;
   readonly #unowned: StatementSync;
@@ -42,7 +44,7 @@ export class LocalDatabase {
     this.#db = db;
     this.readOnly = readOnly;
     this.nodes = new NodeTable(db, file);
-    this.#owner = db.prepare("SELECT id, pid, start, boot, pidns, token FROM owners WHERE id = ?");
+    this.#owner = db.prepare("SELECT id, pid, token FROM owners WHERE id = ?");
     this.#owners = db.prepare("SELECT id FROM owners");
     this.#unowned = db.prepare(
       `SELECT DISTINCT owner FROM nodes
@@ -50,22 +52,25 @@ export class LocalDatabase {
     );
     this.#ownedBy = db.prepare("SELECT path FROM nodes WHERE owner = ?");
     this.#forget = db.prepare("DELETE FROM owners WHERE id = ?");
-    this.#liveness = new OwnerLiveness(processIdentity());
+    this.#ownersDir = `${file}.owners`;
+    this.#liveness = new OwnerLiveness(this.#ownersDir);
   }
 
-  /** Records this store as an owner (called by {@linkcode openLocalStore}). */
+  /**
+   * Records this store as an owner: first locks its owner file (held until close or death), then
+   * adds its row (called by `openLocalStore`).
+   */
   async register(): Promise<void> {
-    const identity = processIdentity();
+    await Deno.mkdir(this.#ownersDir, { recursive: true });
+    const handle = await Deno.open(`${this.#ownersDir}/${this.ownerId}`, {
+      create: true,
+      write: true,
+    });
+    this.#ownerFile = handle;
+    await handle.lock(true);
     await this.write("open", this.file, () => {
-      this.#db.prepare("INSERT INTO owners VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-        this.ownerId,
-        identity.pid,
-        identity.start,
-        identity.boot,
-        identity.pidns,
-        identity.token,
-        new Date().toISOString(),
-      );
+      this.#db.prepare("INSERT INTO owners VALUES (?, ?, ?, ?)")
+        .run(this.ownerId, Deno.pid, processToken(), new Date().toISOString());
     });
   }
 
@@ -162,6 +167,15 @@ export class LocalDatabase {
   dropOwner(id: string): void {
     for (const row of this.#ownedBy.all(id)) this.nodes.drop(String(row.path));
     this.#forget.run(id);
+    if (id !== this.ownerId) this.#removeOwnerFile(id);
+  }
+
+  #removeOwnerFile(id: string): void {
+    try {
+      Deno.removeSync(`${this.#ownersDir}/${id}`);
+    } catch {
+      // already gone
+    }
   }
 
   check(what: string, path: string): void {
@@ -178,6 +192,10 @@ export class LocalDatabase {
     } finally {
       this.closed = true;
       this.#db.close();
+      if (this.#ownerFile !== undefined) {
+        this.#ownerFile.close(); // releases the lock
+        this.#removeOwnerFile(this.ownerId);
+      }
     }
   }
 }

@@ -1,18 +1,20 @@
 /**
- * Who owns an embedded store's ephemeral nodes, and whether that owner is still alive (Linux
- * `/proc`).
+ * Who owns an embedded store's ephemeral nodes, and whether that owner is still alive.
  *
- * Each open store is an owner, recorded with its process: pid, start time (so a reused pid is
- * not mistaken for it), boot id and PID namespace. An owner stays alive while its process runs
- * **or while any process it started still runs**: on opening a store, the process puts a token
- * naming itself in its environment (`CLUSTERDEPLOY_STORE_OWNER`), which every program it starts
- * (a deploy script and that script's children) inherits; after the owner's process died, a
- * process whose environment carries the token keeps its ephemerals and locks held. So an agent
- * killed with -9 keeps its app lock until the deploy script it left running ends, and a restarted
- * agent never runs the same script beside that orphan.
+ * Each open store is an owner: before it records itself in the store's `owners` table, it takes
+ * an exclusive OS lock (`flock`) on its owner file `<store>.owners/<id>` and holds it until it
+ * closes; the kernel drops the lock when the process dies, however it dies. So an owner whose
+ * file is locked is alive. One whose file is free is alive still **while a process it started
+ * runs**: on opening a store, a process puts a token naming itself in its environment
+ * (`CLUSTERDEPLOY_STORE_OWNER`), which every program it starts (a deploy script, and that
+ * script's children) inherits; a running process whose environment carries the token keeps the
+ * owner's ephemerals and locks held. So an agent killed with -9 keeps its app lock until the
+ * deploy script it left running ends, and nobody runs the same script beside that orphan.
  *
- * Limits: an orphan started with a cleared environment (`env -i`) is not seen; owners in another
- * PID namespace (another container) cannot be checked and count as alive.
+ * The environments are read from `/proc/<pid>/environ` when Deno grants that (it takes
+ * `--allow-all`), else from `ps e` when running `ps` is allowed (the agent's binary), else not
+ * at all (then an owner is dead as soon as its process is). An orphan started with a cleared
+ * environment (`env -i`) is not seen.
  *
  * @module
  */
@@ -20,106 +22,71 @@
 /** The environment variable that marks a process and its descendants as one owner's. */
 export const OWNER_ENV = "CLUSTERDEPLOY_STORE_OWNER";
 
-/** How long a scan for an owner's descendants is trusted. */
+/** How long a look for an owner's descendants is trusted. */
 const SCAN_TTL_MS = 500;
 
 /** An owner as recorded in the store's `owners` table. */
 export interface OwnerRecord {
-  /** Unique id of the open store. */
+  /** Unique id of the open store (its owner file's name). */
   id: string;
-  /** Its process id. */
+  /** Its process id (for people reading the table). */
   pid: number;
-  /** Its process's start time (`/proc/<pid>/stat` field 22, clock ticks since boot). */
-  start: number;
-  /** The boot it ran in (`/proc/sys/kernel/random/boot_id`). */
-  boot: string;
-  /** Its PID namespace (`pid:[inode]`). */
-  pidns: string;
-  /** The environment token its descendants carry. */
+  /** The environment token its process's descendants carry. */
   token: string;
 }
 
-/** This process as an owner's process, or undefined without `/proc`. */
-export interface ProcessIdentity {
-  /** pid. */
-  pid: number;
-  /** Start time in clock ticks since boot. */
-  start: number;
-  /** Boot id. */
-  boot: string;
-  /** PID namespace. */
-  pidns: string;
-  /** Environment token. */
-  token: string;
-}
-
-let self: ProcessIdentity | undefined;
-
-/** Parses `/proc/<pid>/stat`: the state letter and the start time; undefined when gone. */
-function procStat(pid: number): { state: string; start: number } | undefined {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) is in parentheses and may hold spaces: split after it.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0], start: Number(fields[19]) };
-}
+let token: string | undefined;
 
 /**
- * This process's identity; the first call also puts its token in the environment, so that every
- * program started from now on inherits it. Throws when `/proc` cannot be read (not Linux).
+ * This process's token; the first call also puts it in the environment, so that every program
+ * started from now on inherits it.
  */
-export function processIdentity(): ProcessIdentity {
-  if (self !== undefined) return self;
-  const stat = procStat(Deno.pid);
-  if (stat === undefined) {
-    throw new Error("the embedded store needs Linux /proc to tell live owners from dead ones");
-  }
-  const boot = Deno.readTextFileSync("/proc/sys/kernel/random/boot_id").trim();
-  let pidns = "";
+export function processToken(): string {
+  if (token !== undefined) return token;
+  token = crypto.randomUUID();
   try {
-    pidns = Deno.readLinkSync("/proc/self/ns/pid");
+    Deno.env.set(OWNER_ENV, token);
   } catch {
-    // no namespace information: all owners are taken as sharing ours
+    // Without the permission only the process itself keeps its ephemerals alive.
   }
-  const token = `${boot.slice(0, 8)}.${Deno.pid}.${stat.start}`;
-  Deno.env.set(OWNER_ENV, token);
-  self = { pid: Deno.pid, start: stat.start, boot, pidns, token };
-  return self;
+  return token;
+}
+
+/** Whether the owner file at `path` is locked by a live process (false when it is missing). */
+export function ownerFileHeld(path: string): boolean {
+  let handle: Deno.FsFile;
+  try {
+    handle = Deno.openSync(path, { read: true });
+  } catch {
+    return false;
+  }
+  try {
+    const free = handle.tryLockSync(true);
+    if (free) handle.unlockSync();
+    return !free;
+  } finally {
+    handle.close();
+  }
 }
 
 /** Tells live owners from dead ones, remembering the dead for good. */
 export class OwnerLiveness {
-  readonly #self: ProcessIdentity;
+  readonly #dir: string;
   readonly #dead = new Set<string>();
   readonly #scans = new Map<string, { alive: boolean; until: number }>();
 
-  /** Checks owners from the point of view of this process. */
-  constructor(identity: ProcessIdentity = processIdentity()) {
-    this.#self = identity;
+  /** Checks the owners whose files are in `dir`. */
+  constructor(dir: string) {
+    this.#dir = dir;
   }
 
   /** Whether the owner is alive; an owner without a record is dead. */
   alive(record: OwnerRecord | undefined): boolean {
     if (record === undefined || this.#dead.has(record.id)) return false;
-    if (record.boot !== this.#self.boot) return this.#bury(record.id);
-    if (record.pidns !== this.#self.pidns) return true; // cannot see it: never expire it
-    const stat = procStat(record.pid);
-    if (
-      stat !== undefined && stat.start === record.start && stat.state !== "Z" &&
-      stat.state !== "X"
-    ) {
-      return true;
-    }
+    if (ownerFileHeld(`${this.#dir}/${record.id}`)) return true;
     // The process is gone: alive still while a descendant carrying its token runs.
-    return this.#descendantRuns(record.token) || this.#bury(record.id);
-  }
-
-  #bury(id: string): false {
-    this.#dead.add(id);
+    if (this.#descendantRuns(record.token)) return true;
+    this.#dead.add(record.id);
     return false;
   }
 
@@ -134,30 +101,75 @@ export class OwnerLiveness {
   }
 }
 
-/** The pids of running processes whose environment holds `OWNER_ENV=token`. */
-export function tokenBearers(token: string): number[] {
-  const needle = new TextEncoder().encode(`${OWNER_ENV}=${token}`);
-  const found: number[] = [];
+/** How process environments can be read here: found out once. */
+let reader: "proc" | "ps" | "none" | undefined;
+
+/**
+ * The pids of other running processes whose environment holds `OWNER_ENV=token`, read from
+ * `/proc` or `ps` (`how`; default: the first this process may use).
+ */
+export function tokenBearers(token: string, how?: "proc" | "ps"): number[] {
+  const entry = `${OWNER_ENV}=${token}`;
+  if (how === "proc" || (how === undefined && (reader ?? "proc") === "proc")) {
+    const found = fromProc(entry);
+    if (found !== undefined) {
+      reader = "proc";
+      return found;
+    }
+    if (how === "proc") return [];
+  }
+  if (how === "ps" || (how === undefined && (reader ?? "ps") === "ps")) {
+    const found = fromPs(entry);
+    if (found !== undefined) {
+      reader = "ps";
+      return found;
+    }
+  }
+  reader = "none";
+  return [];
+}
+
+/** From `/proc/<pid>/environ`; undefined when `/proc` may not be read. */
+function fromProc(entry: string): number[] | undefined {
+  const needle = new TextEncoder().encode(entry);
   let entries: Iterable<Deno.DirEntry>;
   try {
     entries = Deno.readDirSync("/proc");
   } catch {
-    return found;
+    return undefined;
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const pid = Number(entry.name);
-    if (pid === Deno.pid) continue;
+  const found: number[] = [];
+  for (const item of entries) {
+    if (!/^\d+$/.test(item.name) || Number(item.name) === Deno.pid) continue;
     let environ: Uint8Array;
     try {
-      environ = Deno.readFileSync(`/proc/${pid}/environ`);
+      environ = Deno.readFileSync(`/proc/${item.name}/environ`);
     } catch {
       continue; // gone, or another user's
     }
-    if (holdsEntry(environ, needle)) {
-      const state = procStat(pid)?.state;
-      if (state !== undefined && state !== "Z" && state !== "X") found.push(pid);
-    }
+    if (holdsEntry(environ, needle)) found.push(Number(item.name));
+  }
+  return found;
+}
+
+/** From `ps e` (the environment after each command line); undefined when ps cannot run. */
+function fromPs(entry: string): number[] | undefined {
+  let output: Deno.CommandOutput;
+  try {
+    output = new Deno.Command("ps", {
+      args: ["axeww", "-o", "pid=,stat=,command="],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+  } catch {
+    return undefined;
+  }
+  if (!output.success) return undefined;
+  const found: number[] = [];
+  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
+    const [pid, stat, ...words] = line.trim().split(/\s+/);
+    if (stat === undefined || stat.startsWith("Z") || Number(pid) === Deno.pid) continue;
+    if (words.includes(entry)) found.push(Number(pid));
   }
   return found;
 }

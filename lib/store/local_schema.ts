@@ -6,7 +6,8 @@
  *   poll it, and a node's `created` is the counter of the write that made it);
  * - `nodes`: one row a node — path, parent path, data, version, the owner id of an ephemeral
  *   node, `created`, and `seq`, the next number for sequential children;
- * - `owners`: the open stores that may own ephemeral nodes, with their process (see
+ * - `owners`: the open stores that may own ephemeral nodes: id (also the name of the owner's
+ *   locked file `<store>.owners/<id>`), pid, and the token its descendants carry (see
  *   `local_owners.ts`).
  *
  * @module
@@ -37,9 +38,6 @@ CREATE INDEX IF NOT EXISTS nodes_by_owner ON nodes (owner) WHERE owner IS NOT NU
 CREATE TABLE IF NOT EXISTS owners (
   id TEXT PRIMARY KEY NOT NULL,
   pid INTEGER NOT NULL,
-  start INTEGER NOT NULL,
-  boot TEXT NOT NULL,
-  pidns TEXT NOT NULL,
   token TEXT NOT NULL,
   opened TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
@@ -123,15 +121,14 @@ export function validateDatabase(db: DatabaseSync, file: string): void {
       `its parent ${underEphemeral.parent} is ephemeral and cannot have children`,
     );
   }
-  const owners = db.prepare("SELECT id, pid, start, boot, pidns, token FROM owners");
+  const owners = db.prepare("SELECT id, pid, token FROM owners");
   for (const row of owners.iterate() as Iterable<Row>) {
     const where = `owner ${String(row.id)}`;
-    for (const key of ["pid", "start"]) {
-      if (!isWhole(row[key])) throw bad(where, `${key} is ${show(row[key])}, not a number`);
+    if (typeof row.id !== "string" || !/^[\w-]+$/.test(row.id)) {
+      throw bad(where, "the owner id is not a plain name");
     }
-    for (const key of ["boot", "pidns", "token"]) {
-      if (typeof row[key] !== "string") throw bad(where, `${key} is ${show(row[key])}, not text`);
-    }
+    if (!isWhole(row.pid)) throw bad(where, `pid is ${show(row.pid)}, not a number`);
+    if (typeof row.token !== "string") throw bad(where, `token is ${show(row.token)}, not text`);
   }
 }
 
