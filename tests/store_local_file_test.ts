@@ -286,3 +286,30 @@ Deno.test(
       equal(error.problem, "its parent /orphan is missing");
     }),
 );
+
+Deno.test(
+  "a JSON store still open in a process of the former version is not converted",
+  options,
+  () =>
+    withTempDir(async (dir) => {
+      const file = `${dir}/store.json`;
+      await Deno.copyFile(FIXTURE, file);
+      // The former version held an exclusive lock on its owner file while the store was open.
+      await Deno.mkdir(`${file}.owners`);
+      const owner = await Deno.open(`${file}.owners/old-agent`, { create: true, write: true });
+      await owner.lock(true);
+      try {
+        const error = await openLocalStore(file).then(() => undefined, (e) => e);
+        match(
+          String(error),
+          /still open in a process of an older clusterdeploy \(owner old-agent\)/,
+        );
+        equal(await Deno.readTextFile(file), await Deno.readTextFile(FIXTURE));
+      } finally {
+        owner.close();
+      }
+      const store = await openLocalStore(file, { log: () => {} });
+      equal((await store.get("/hosts"))?.data, '{"version":7}');
+      await store.close();
+    }),
+);

@@ -9,7 +9,7 @@
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { isBusy, sqliteFailure } from "./local_errors.ts";
-import { OwnerLiveness, type OwnerRecord, processToken } from "./local_owners.ts";
+import { ownerFileHeld, OwnerLiveness, type OwnerRecord, processToken } from "./local_owners.ts";
 import { NodeTable } from "./local_tree.ts";
 import { StoreError } from "./types.ts";
 
@@ -71,7 +71,20 @@ export class LocalDatabase {
     await this.write("open", this.file, () => {
       this.#db.prepare("INSERT INTO owners VALUES (?, ?, ?, ?)")
         .run(this.ownerId, Deno.pid, processToken(), new Date().toISOString());
+      this.#sweepOwnerFiles();
     });
+  }
+
+  /**
+   * Removes owner files left by processes that died before recording themselves (not in the
+   * table, not locked). Inside a write: nobody records an owner meanwhile.
+   */
+  #sweepOwnerFiles(): void {
+    const known = new Set(this.#owners.all().map((row) => String(row.id)));
+    for (const entry of Deno.readDirSync(this.#ownersDir)) {
+      if (known.has(entry.name) || ownerFileHeld(`${this.#ownersDir}/${entry.name}`)) continue;
+      this.#removeOwnerFile(entry.name);
+    }
   }
 
   // ---- transactions ----
