@@ -177,6 +177,7 @@ export class LocalDatabase {
     for (const row of this.#unowned.all()) this.dropOwner(String(row.owner));
   }
 
+  /** Deletes an owner's ephemerals, its record and (another's) owner file (inside a write). */
   dropOwner(id: string): void {
     for (const row of this.#ownedBy.all(id)) this.nodes.drop(String(row.path));
     this.#forget.run(id);
@@ -191,6 +192,7 @@ export class LocalDatabase {
     }
   }
 
+  /** Throws `CLOSED` when the store is closed. */
   check(what: string, path: string): void {
     if (this.closed) {
       throw new StoreError("CLOSED", `${what} on closed store file ${this.file}`, path);
