@@ -44,10 +44,14 @@ let token: string | undefined;
 export function processToken(): string {
   if (token !== undefined) return token;
   token = crypto.randomUUID();
+  // Without the permission (never asked for: no prompt) only the process itself keeps its
+  // ephemerals alive.
   try {
-    Deno.env.set(OWNER_ENV, token);
+    if (Deno.permissions.querySync({ name: "env", variable: OWNER_ENV }).state === "granted") {
+      Deno.env.set(OWNER_ENV, token);
+    }
   } catch {
-    // Without the permission only the process itself keeps its ephemerals alive.
+    // as above
   }
   return token;
 }
