@@ -1,13 +1,16 @@
 /**
- * Sync benchmark against a real ZooKeeper server: for a generated cluster of 50 customers ×
- * 10 apps × 3 hosts (about 4 000 nodes), times a fresh sync, an unchanged re-sync (a new commit
- * whose trees did not change), a re-sync with 1 in 10 apps changed, and a full export.
- * Prints a table; run with `deno task bench` (optionally `C A H` and a repeat count).
+ * Sync benchmark against a real ZooKeeper server (or, with `--store=file`, the embedded store):
+ * for a generated cluster of 50 customers × 10 apps × 3 hosts (about 4 000 nodes), times a fresh
+ * sync, an unchanged re-sync (a new commit whose trees did not change), a re-sync with 1 in 10
+ * apps changed, and a full export. Prints a table; run with `deno task bench` (optionally
+ * `--store=file`, `C A H` and a repeat count).
  *
  * @module
  */
 import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
+import { openLocalStore } from "../lib/store/local.ts";
+import type { Store } from "../lib/store/types.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { readTree } from "../lib/store/tree_io.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
@@ -16,7 +19,10 @@ import { makeRepo } from "../tests/support/git_repo.ts";
 import { startZooKeeper } from "../tests/support/zookeeper_server.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
 
-const [c = "50", a = "10", h = "3", repeat = "5"] = Deno.args;
+const embedded = Deno.args.includes("--store=file");
+const [c = "50", a = "10", h = "3", repeat = "5"] = Deno.args.filter((arg) =>
+  !arg.startsWith("--")
+);
 const shape = { customers: +c, apps: +a, hosts: +h };
 const results: [string, number[]][] = [];
 
@@ -31,9 +37,11 @@ async function timed(label: string, fn: () => Promise<void>) {
 
 /** One round on a fresh server and a fresh repository. */
 async function round(): Promise<void> {
-  const server = await startZooKeeper();
+  const server = embedded ? undefined : await startZooKeeper();
   const work = await Deno.makeTempDir({ prefix: "clusterdeploy-bench-" });
-  const store = await connectZooKeeper(server.connect);
+  const store: Store = server === undefined
+    ? await openLocalStore(`${work}/store.db`)
+    : await connectZooKeeper(server.connect);
   try {
     const repo = await makeRepo(work);
     for (const [name, text] of generateTrees(shape)) await repo.write(name, text);
@@ -60,7 +68,7 @@ async function round(): Promise<void> {
     });
   } finally {
     await store.close();
-    await server.close();
+    await server?.close();
     await Deno.remove(work, { recursive: true });
   }
 }
@@ -68,7 +76,8 @@ async function round(): Promise<void> {
 for (let i = 0; i < +repeat; i++) await round();
 
 console.log(
-  `cluster: ${shape.customers} × ${shape.apps} × ${shape.hosts} ≈ ${nodeCount(shape)} nodes`,
+  `store: ${embedded ? "embedded (SQLite file)" : "ZooKeeper"}; ` +
+    `cluster: ${shape.customers} × ${shape.apps} × ${shape.hosts} ≈ ${nodeCount(shape)} nodes`,
 );
 for (const [label, times] of results) {
   const sorted = [...times].sort((x, y) => x - y);

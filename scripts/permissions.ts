@@ -66,10 +66,21 @@ export interface BinarySpec {
 const COMMANDER_ENV = ["FORCE_COLOR", "CLICOLOR_FORCE"];
 /** Read by npm:yaml on every parse (its own debug switches): the handler reads compose files. */
 const YAML_ENV = ["LOG_TOKENS", "LOG_STREAM"];
+/**
+ * Set by the embedded store when it opens (lib/store/local_owners.ts): the programs a process
+ * starts inherit it, so its locks stay held while they run.
+ */
+const STORE_OWNER_ENV = ["CLUSTERDEPLOY_STORE_OWNER"];
 /** What sync reads: its store default and its default checkout directory. */
-const SYNC_ENV = ["CLUSTERDEPLOY_STORE", "XDG_CACHE_HOME", "HOME", ...COMMANDER_ENV];
+const SYNC_ENV = [
+  "CLUSTERDEPLOY_STORE",
+  "XDG_CACHE_HOME",
+  "HOME",
+  ...STORE_OWNER_ENV,
+  ...COMMANDER_ENV,
+];
 /** What the agent reads: its store default and its `--root` default. */
-const AGENT_ENV = ["CLUSTERDEPLOY_STORE", "TEST_ROOT", ...COMMANDER_ENV];
+const AGENT_ENV = ["CLUSTERDEPLOY_STORE", "TEST_ROOT", ...STORE_OWNER_ENV, ...COMMANDER_ENV];
 /** What the handler reads: its `--consul` default. */
 const HANDLER_ENV = ["CONSUL_HTTP_ADDR", ...YAML_ENV, ...COMMANDER_ENV];
 /** Programs the handler runs (argv arrays, resolved on PATH when the binary starts). */
@@ -90,14 +101,16 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
         flag: "--allow-read",
         values: ["{cacheDir}", "{stateDir}"],
         why: "the working checkout's *.zk/*.zkx files (default tree dir under " +
-          "$XDG_CACHE_HOME/clusterdeploy) and the embedded store file with its .lock/.owners",
+          "$XDG_CACHE_HOME/clusterdeploy) and the embedded store file with its SQLite -wal/-shm " +
+          "files and its .owners lock files",
       },
       {
         flag: "--allow-write",
         values: ["{cacheDir}", "{stateDir}"],
         why: "the checkout lock <tree-dir>.lock (one sync at a time per checkout) and the " +
-          "embedded store file (atomic rename, .lock and .owners files). The checkout itself is " +
-          "written by git, a child process, which Deno's permissions do not confine",
+          "embedded store file (SQLite, with its -wal/-shm files and .owners lock files). The " +
+          "checkout itself is written by git, a child process, which Deno's permissions do not " +
+          "confine",
       },
       {
         flag: "--allow-run",
@@ -108,6 +121,7 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
         flag: "--allow-env",
         values: SYNC_ENV,
         why: "CLUSTERDEPLOY_STORE: --store default; XDG_CACHE_HOME, HOME: default --tree-dir; " +
+          "CLUSTERDEPLOY_STORE_OWNER: set by the embedded store for the programs it starts; " +
           "FORCE_COLOR, CLICOLOR_FORCE: commander's colour check for --help and usage errors",
       },
     ],
@@ -140,8 +154,10 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
       {
         flag: "--allow-env",
         values: AGENT_ENV,
-        why: "CLUSTERDEPLOY_STORE: --store default; TEST_ROOT: --root default; FORCE_COLOR, " +
-          "CLICOLOR_FORCE: commander's colour check",
+        why: "CLUSTERDEPLOY_STORE: --store default; TEST_ROOT: --root default; " +
+          "CLUSTERDEPLOY_STORE_OWNER: set by the embedded store, inherited by deploy scripts " +
+          "(the app lock stays held while they run); FORCE_COLOR, CLICOLOR_FORCE: commander's " +
+          "colour check",
       },
       {
         flag: "--allow-sys",

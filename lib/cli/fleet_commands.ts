@@ -25,7 +25,10 @@ export function statusCommand(): Command {
           "error — usable from monitoring.",
       ),
   ).action(async (opts: { store: string; json: boolean }) => {
-    const status = await withStore(opts.store, readFleetStatus, { mustExist: true });
+    const status = await withStore(opts.store, readFleetStatus, {
+      mustExist: true,
+      readOnly: true,
+    });
     if (opts.json) {
       console.log(JSON.stringify({ ...status, version: status.version ?? null }, null, 2));
     } else {

@@ -83,6 +83,7 @@ export function planCommand(): Command {
     }
     const { tree, hosts } = await withStore(flags.store, (store) => plan(store, source, flags), {
       mustExist: true,
+      readOnly: true,
     });
     if (flags.json) {
       console.log(JSON.stringify(planJson(tree, hosts), null, 2));

@@ -72,7 +72,7 @@ export function treeCommand(): Command {
           ephemeral: opts.ephemeral,
         });
       await Deno.stdout.write(new TextEncoder().encode(printed));
-    }, { mustExist: true });
+    }, { mustExist: true, readOnly: true });
   });
 
   addStoreOption(

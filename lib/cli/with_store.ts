@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { StoreFileError } from "../store/local_errors.ts";
 import { openStore, type OpenStoreOptions } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { CliError } from "./run.ts";
@@ -28,11 +29,13 @@ export interface OpenForCli {
   mustExist?: boolean;
   /** ZooKeeper options (the session timeout). */
   zookeeper?: OpenStoreOptions;
+  /** The command only reads: an embedded store file is never written (nor converted). */
+  readOnly?: boolean;
 }
 
 /**
  * Opens the store at `connect` for a command; failing that, a CliError that says what to do
- * (a bad address is a usage error, exit 2).
+ * (a bad address is a usage error, exit 2; a file that is not a valid store a failure, exit 1).
  */
 export async function openStoreForCli(connect: string, how: OpenForCli = {}): Promise<Store> {
   if (how.mustExist && await isMissingFileStore(connect)) {
@@ -42,9 +45,10 @@ export async function openStoreForCli(connect: string, how: OpenForCli = {}): Pr
     );
   }
   try {
-    return await openStore(connect, how.zookeeper);
+    return await openStore(connect, { ...how.zookeeper, readOnly: how.readOnly });
   } catch (error) {
     const reason = (error as Error).message;
+    if (error instanceof StoreFileError) throw new CliError(reason);
     if (error instanceof StoreError && error.code === "INVALID") {
       throw new CliError(
         `cannot open the store ${connect}: ${reason} (expected host:port[,host:port][/chroot] ` +

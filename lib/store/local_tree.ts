@@ -1,140 +1,103 @@
 /**
- * The in-memory tree behind the embedded local store, with ZooKeeper's rules: parents must
- * exist, ephemeral nodes cannot have children, deletes need no children, versions count sets,
- * sequential names come from a per-parent counter. It serializes to the store file's JSON.
+ * The embedded store's nodes in SQLite, with ZooKeeper's rules: parents must exist, ephemeral
+ * nodes cannot have children, deletes need no children, versions count sets, sequential names
+ * come from a per-parent counter that never goes back. Every method runs inside the caller's
+ * transaction (see `local.ts`); nothing here begins or commits one.
  *
  * @module
  */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { StoreFileError } from "./local_errors.ts";
 import { baseName, parentPath, validatePath } from "./path.ts";
 import { type StoredNode, StoreError, type StoreOp } from "./types.ts";
 
-/** One node as kept on disk. */
-export interface LocalNode {
+/** One node row. */
+export interface NodeRow {
   /** Data text. */
   data: string;
   /** Data version. */
   version: number;
-  /** Id of the owning store instance for an ephemeral node. */
-  owner?: string;
-  /** The tree's change counter when the node was created (tells a re-created node apart). */
+  /** Owner id of an ephemeral node. */
+  owner: string | null;
+  /** The change counter of the write that created it. */
   created: number;
   /** Next sequence number for sequential children. */
-  seq?: number;
+  seq: number;
 }
 
-/** The file's JSON shape. */
-interface LocalTreeFile {
-  format: string;
-  counter: number;
-  nodes: Record<string, LocalNode>;
-}
+/** Whether the owner with this id is dead (its ephemerals are hidden). */
+export type DeadCheck = (owner: string) => boolean;
 
-/** The format tag written in every store file. */
-export const LOCAL_FORMAT = "clusterdeploy-local-store 1";
+/** The node table of one database connection. */
+export class NodeTable {
+  readonly #file: string;
+  readonly #get: StatementSync;
+  readonly #children: StatementSync;
+  readonly #hasChildren: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #setData: StatementSync;
+  readonly #setSeq: StatementSync;
+  readonly #remove: StatementSync;
+  readonly #counter: StatementSync;
+  readonly #setCounter: StatementSync;
+  /** The counter a write of the current transaction stamps (read at its start + 1). */
+  #stamp = 0;
+  /** Whether the current transaction changed anything. */
+  changed = false;
 
-/** A whole tree: nodes by path, a child index, and a change counter. */
-export class LocalTree {
-  /** Bumped by every write. */
-  counter: number;
-  readonly #nodes: Map<string, LocalNode>;
-  readonly #children: Map<string, Set<string>>;
+  /** Prepares the statements on `db` (the store file `file`, for error messages). */
+  constructor(db: DatabaseSync, file: string) {
+    this.#file = file;
+    this.#get = db.prepare("SELECT data, version, owner, created, seq FROM nodes WHERE path = ?");
+    this.#children = db.prepare("SELECT path, owner FROM nodes WHERE parent = ?");
+    this.#hasChildren = db.prepare("SELECT 1 AS x FROM nodes WHERE parent = ? LIMIT 1");
+    this.#insert = db.prepare("INSERT INTO nodes VALUES (?, ?, ?, 0, ?, ?, 0)");
+    this.#setData = db.prepare("UPDATE nodes SET data = ?, version = ? WHERE path = ?");
+    this.#setSeq = db.prepare("UPDATE nodes SET seq = ? WHERE path = ?");
+    this.#remove = db.prepare("DELETE FROM nodes WHERE path = ?");
+    this.#counter = db.prepare("SELECT value FROM meta WHERE key = 'counter'");
+    this.#setCounter = db.prepare("UPDATE meta SET value = ? WHERE key = 'counter'");
+  }
 
-  private constructor(counter: number, nodes: Map<string, LocalNode>) {
-    this.counter = counter;
-    this.#nodes = nodes;
-    this.#children = new Map();
-    for (const path of nodes.keys()) {
-      this.#children.set(path, new Set());
+  /** The change counter (bumped by every write transaction). */
+  counter(): number {
+    const value = this.#counter.get()?.value;
+    if (typeof value !== "number") {
+      throw new StoreFileError(this.#file, undefined, "the change counter is missing");
     }
-    for (const path of nodes.keys()) {
-      const parent = parentPath(path);
-      if (parent !== undefined) this.#children.get(parent)?.add(baseName(path));
+    return value;
+  }
+
+  /** Starts a write: the counter this transaction's writes stamp. */
+  beginWrite(): void {
+    this.#stamp = this.counter() + 1;
+    this.changed = false;
+  }
+
+  /** Ends a write: stores the new counter when something changed. */
+  endWrite(): void {
+    if (this.changed) this.#setCounter.run(this.#stamp);
+  }
+
+  /** The raw row at `path`. */
+  row(path: string): NodeRow | undefined {
+    const row = this.#get.get(path);
+    if (row === undefined) return undefined;
+    if (typeof row.data !== "string" || typeof row.version !== "number") {
+      throw new StoreFileError(this.#file, path, "data or version of the wrong type");
     }
+    return row as unknown as NodeRow;
   }
 
-  /** A tree with only the root. */
-  static empty(): LocalTree {
-    return new LocalTree(0, new Map([["/", { data: "", version: 0, created: 0 }]]));
-  }
-
-  /** Parses store file text; throws {@linkcode StoreError} `INVALID` naming `file`. */
-  static parse(text: string, file: string): LocalTree {
-    let parsed: LocalTreeFile;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new StoreError("INVALID", `store file is not JSON (${(error as Error).message})`, file);
-    }
-    if (
-      parsed === null || typeof parsed !== "object" || parsed.format !== LOCAL_FORMAT ||
-      typeof parsed.nodes !== "object" || parsed.nodes === null || !parsed.nodes["/"]
-    ) {
-      throw new StoreError("INVALID", `not a ${LOCAL_FORMAT} file`, file);
-    }
-    const nodes = new Map<string, LocalNode>();
-    for (const [path, node] of Object.entries(parsed.nodes)) {
-      validatePath(path);
-      const parent = parentPath(path);
-      if (parent !== undefined && !(parent in parsed.nodes)) {
-        throw new StoreError("INVALID", `node ${path} has no parent in store file`, file);
-      }
-      nodes.set(path, node);
-    }
-    return new LocalTree(Number(parsed.counter) || 0, nodes);
-  }
-
-  /** The file text. */
-  serialize(): string {
-    const nodes: Record<string, LocalNode> = {};
-    for (const path of [...this.#nodes.keys()].sort()) nodes[path] = this.#nodes.get(path)!;
-    return JSON.stringify({ format: LOCAL_FORMAT, counter: this.counter, nodes }, null, 1) + "\n";
-  }
-
-  /** An independent copy (for all-or-nothing changes). */
-  clone(): LocalTree {
-    return new LocalTree(this.counter, new Map(this.#nodes));
-  }
-
-  /** The raw node at `path`. */
-  node(path: string): LocalNode | undefined {
-    return this.#nodes.get(path);
-  }
-
-  /** Owners of all ephemeral nodes. */
-  owners(): Set<string> {
-    const owners = new Set<string>();
-    for (const node of this.#nodes.values()) if (node.owner !== undefined) owners.add(node.owner);
-    return owners;
-  }
-
-  /** Paths of the ephemeral nodes of these owners. */
-  ephemeralsOf(owners: ReadonlySet<string>): string[] {
-    const paths: string[] = [];
-    for (const [path, node] of this.#nodes) {
-      if (node.owner !== undefined && owners.has(node.owner)) paths.push(path);
-    }
-    return paths;
-  }
-
-  /** The node as a {@linkcode StoredNode}, hiding ephemerals of `dead` owners. */
-  stored(path: string, dead: ReadonlySet<string> = new Set()): StoredNode | null {
-    const node = this.#nodes.get(path);
-    if (node === undefined || (node.owner !== undefined && dead.has(node.owner))) return null;
-    const children = [...this.#children.get(path) ?? []].filter((name) => {
-      const child = this.#nodes.get(path === "/" ? `/${name}` : `${path}/${name}`);
-      return child?.owner === undefined || !dead.has(child.owner);
-    }).sort();
-    return {
-      data: node.data,
-      version: node.version,
-      ephemeral: node.owner !== undefined,
-      children,
-    };
-  }
-
-  /** Child names of a node. */
-  children(path: string): string[] {
-    return [...this.#children.get(path) ?? []].sort();
+  /** The node as a {@linkcode StoredNode}, hiding ephemerals of dead owners. */
+  stored(path: string, dead: DeadCheck): StoredNode | null {
+    const node = this.row(path);
+    if (node === undefined || (node.owner !== null && dead(node.owner))) return null;
+    const children = this.#children.all(path)
+      .filter((child) => child.owner === null || !dead(String(child.owner)))
+      .map((child) => baseName(String(child.path)))
+      .sort();
+    return { data: node.data, version: node.version, ephemeral: node.owner !== null, children };
   }
 
   /**
@@ -145,44 +108,37 @@ export class LocalTree {
     validatePath(path);
     if (path === "/") throw new StoreError("NODE_EXISTS", "node exists", path);
     const parent = parentPath(path)!;
-    const parentNode = this.#nodes.get(parent);
+    const parentNode = this.row(parent);
     if (parentNode === undefined) throw new StoreError("NO_NODE", "parent does not exist", path);
-    if (parentNode.owner !== undefined) {
+    if (parentNode.owner !== null) {
       throw new StoreError("INVALID", "ephemeral nodes cannot have children", path);
     }
     if (sequential) {
-      const seq = parentNode.seq ?? 0;
-      this.#nodes.set(parent, { ...parentNode, seq: seq + 1 });
-      path = `${path}${String(seq).padStart(10, "0")}`;
+      this.#setSeq.run(parentNode.seq + 1, parent);
+      path = `${path}${String(parentNode.seq).padStart(10, "0")}`;
     }
-    if (this.#nodes.has(path)) throw new StoreError("NODE_EXISTS", "node exists", path);
-    this.counter++;
-    const node: LocalNode = { data, version: 0, created: this.counter };
-    if (owner !== undefined) node.owner = owner;
-    this.#nodes.set(path, node);
-    this.#children.set(path, new Set());
-    this.#childSet(parent).add(baseName(path));
+    if (this.#get.get(path) !== undefined) throw new StoreError("NODE_EXISTS", "node exists", path);
+    this.#insert.run(path, parent, data, owner ?? null, this.#stamp);
+    this.changed = true;
     return path;
   }
 
   /** Sets data, checking `version` when given (-1 or undefined: any). */
   set(path: string, data: string, version?: number): void {
     const node = this.#existing(path, version);
-    this.counter++;
-    this.#nodes.set(path, { ...node, data, version: node.version + 1 });
+    this.#setData.run(data, node.version + 1, path);
+    this.changed = true;
   }
 
   /** Deletes a childless node, checking `version` when given. */
   delete(path: string, version?: number): void {
     if (path === "/") throw new StoreError("INVALID", "cannot delete the root", path);
     this.#existing(path, version);
-    if ((this.#children.get(path)?.size ?? 0) > 0) {
+    if (this.#hasChildren.get(path) !== undefined) {
       throw new StoreError("NOT_EMPTY", "node has children", path);
     }
-    this.counter++;
-    this.#nodes.delete(path);
-    this.#children.delete(path);
-    this.#childSet(parentPath(path)!).delete(baseName(path));
+    this.#remove.run(path);
+    this.changed = true;
   }
 
   /** Checks that a node exists at `version`. */
@@ -211,32 +167,18 @@ export class LocalTree {
     }
   }
 
-  /** Drops nodes regardless of rules (dead ephemerals, which have no children). */
-  drop(paths: readonly string[]): void {
-    for (const path of paths) {
-      if (!this.#nodes.delete(path)) continue;
-      this.counter++;
-      this.#children.delete(path);
-      this.#childSet(parentPath(path)!).delete(baseName(path));
-    }
+  /** Drops the node at `path` regardless of rules (a dead owner's ephemeral: no children). */
+  drop(path: string): void {
+    if (this.#remove.run(path).changes > 0) this.changed = true;
   }
 
-  #existing(path: string, version?: number): LocalNode {
+  #existing(path: string, version?: number): NodeRow {
     validatePath(path);
-    const node = this.#nodes.get(path);
+    const node = this.row(path);
     if (node === undefined) throw new StoreError("NO_NODE", "node does not exist", path);
     if (version !== undefined && version !== -1 && version !== node.version) {
       throw new StoreError("BAD_VERSION", `version is ${node.version}, not ${version}`, path);
     }
     return node;
-  }
-
-  #childSet(path: string): Set<string> {
-    let set = this.#children.get(path);
-    if (set === undefined) {
-      set = new Set();
-      this.#children.set(path, set);
-    }
-    return set;
   }
 }

@@ -4,17 +4,19 @@
  *
  * @module
  */
-import { openLocalStore } from "./local.ts";
+import { type LocalStoreOptions, openLocalStore } from "./local.ts";
 import { type Store, StoreError } from "./types.ts";
 import { connectZooKeeper, parseConnectString, type ZooKeeperOptions } from "./zookeeper.ts";
 
-/** Options of {@linkcode openStore} (ZooKeeper ones; the local store takes none). */
-export type OpenStoreOptions = ZooKeeperOptions;
+/** Options of {@linkcode openStore}: ZooKeeper's, and the embedded store's (`readOnly`, `log`). */
+export type OpenStoreOptions = ZooKeeperOptions & LocalStoreOptions;
 
 /**
  * Opens the store at `connect`: `file:PATH` (a local file, created when missing) or a
- * ZooKeeper connect string. Throws {@linkcode StoreError} `INVALID` for a malformed address and
- * `CONNECTION` when ZooKeeper cannot be reached.
+ * ZooKeeper connect string. Throws {@linkcode StoreError} `INVALID` for a malformed address (and
+ * `StoreFileError`, also `INVALID`, for a file that is not a valid store) and `CONNECTION` when
+ * ZooKeeper cannot be reached. `readOnly` only matters to the embedded store: it then never
+ * writes the file.
  */
 export function openStore(connect: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (typeof connect !== "string" || connect.trim() === "") {
@@ -27,7 +29,7 @@ export function openStore(connect: string, options: OpenStoreOptions = {}): Prom
         new StoreError("INVALID", `store address "${connect}" must name a file (file:PATH)`),
       );
     }
-    return openLocalStore(path);
+    return openLocalStore(path, { readOnly: options.readOnly, log: options.log });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(connect)) {
     return Promise.reject(

@@ -88,11 +88,22 @@ export class RealHost {
     return text.split("\n").filter((l) => l !== "");
   }
 
-  /** Starts `agent.ts` with `args` (plus `--host-name`) as a separate process. */
-  spawnAgent(args: string[]): AgentProcess {
+  /**
+   * Starts `agent.ts` with `args` (plus `--host-name`) as a separate process, with Deno's
+   * permission flags `permissions` (default `-A`).
+   */
+  spawnAgent(args: string[], permissions: string[] = ["-A"]): AgentProcess {
     return new AgentProcess(
       new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--quiet", `${REPO_ROOT}agent.ts`, "--host-name", this.name, ...args],
+        args: [
+          "run",
+          ...permissions,
+          "--quiet",
+          `${REPO_ROOT}agent.ts`,
+          "--host-name",
+          this.name,
+          ...args,
+        ],
         env: this.#env,
         stdin: "null",
         stdout: "piped",
@@ -129,6 +140,13 @@ export class AgentProcess {
   async wait(): Promise<{ code: number; stdout: string }> {
     const [status, stdout] = await this.#done;
     return { code: status.code, stdout };
+  }
+
+  /** Sends `signal` (e.g. SIGKILL: the agent dies at once, leaving its children running). */
+  kill(signal: Deno.Signal): void {
+    try {
+      this.#child.kill(signal);
+    } catch { /* already gone */ }
   }
 
   /** Sends SIGTERM and waits for the end. */
