@@ -1,7 +1,7 @@
 /**
  * The `agent` command line: `agent [--store CONNECT] [--root DIR] [--run-once] [--verbose]
  * [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME] [--log-format text|json]
- * [--command-timeout SECONDS]`.
+ * [--command-timeout SECONDS] [--after 'COMMAND ARG…'] [--status-file FILE]`.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { openStoreForCli } from "../cli/with_store.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
 import { message } from "./identity.ts";
+import { parseAfterHook } from "./after_hook.ts";
 import { PACKAGE_MANAGERS, packageManager, type PackageManagerName } from "./packages/mod.ts";
 import { describeStep } from "./plan.ts";
 
@@ -30,6 +31,8 @@ interface AgentFlags {
   hostName?: string;
   logFormat: string;
   commandTimeout: string;
+  after?: string;
+  statusFile?: string;
 }
 
 /** Builds the `agent` command. */
@@ -53,6 +56,15 @@ export function agentCommand(): Command {
       "--command-timeout <seconds>",
       "kill a command (yum, deploy script, build) running longer than this",
       String(DEFAULT_COMMAND_TIMEOUT),
+    )
+    .option(
+      "--after <command>",
+      "run COMMAND (split on whitespace, no shell) after every successful or abandoned " +
+        "deployment; its failure fails the deployment (empty: none)",
+    )
+    .option(
+      "--status-file <file>",
+      "the one-record status file for `clusterdeploy monitor` (default: <root>/etc/zim/status)",
     );
   addLogFormatOption(command)
     .addHelpText(
@@ -79,6 +91,8 @@ export function agentCommand(): Command {
           packages: packageManager(flags.packageManager),
           verbose: flags.verbose,
           commandTimeoutMs: timeout * 1000,
+          after: afterHook(flags.after),
+          statusFile: flags.statusFile,
         };
         Deno.exitCode = flags.dryRun
           ? await dryRun(options)
@@ -90,6 +104,14 @@ export function agentCommand(): Command {
       }
     });
   return command;
+}
+
+function afterHook(text: string | undefined): string[] | null {
+  try {
+    return parseAfterHook(text);
+  } catch (error) {
+    throw new CliError(message(error), 2);
+  }
 }
 
 async function dryRun(options: AgentOptions): Promise<number> {

@@ -14,6 +14,7 @@ import type { PackageManager } from "./packages/types.ts";
 import { deployArgs, type Step } from "./plan.ts";
 import { type CommandRunner, local } from "./command.ts";
 import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
+import type { ControllerStep } from "./role_controller.ts";
 
 /** A package that is still not at the wanted version after install (and downgrade). */
 export class InstallError extends Error {
@@ -50,6 +51,10 @@ export interface ExecuteOptions {
    * time (a rolling deployment); none when undefined.
    */
   lockApp?: (path: string) => Promise<{ release(): Promise<void> }>;
+  /** Runs the role controller's steps (`role-start`, `role-end`): see `role_run.ts`. */
+  controller?: { run(step: ControllerStep, commands: CommandRunner): Promise<void> };
+  /** Told before each step runs (the status file). */
+  onStep?: (step: Step) => void;
 }
 
 /** Runs `steps` in order; throws the first failure. */
@@ -57,6 +62,7 @@ export async function executePlan(steps: readonly Step[], options: ExecuteOption
   const execution = new Execution(options);
   for (const step of steps) {
     if (options.shouldAbandon?.()) throw new AbandonedError();
+    options.onStep?.(step);
     await execution.run(step);
   }
 }
@@ -83,6 +89,13 @@ class Execution {
         return this.#removeCheckout(step.pkg);
       case "remove-package":
         return this.#removePackage(step.pkg);
+      case "role-start":
+      case "role-end": {
+        if (this.#o.controller === undefined) {
+          throw new Error(`No role controller run for ${step.kind}`);
+        }
+        return this.#o.controller.run(step, this.#o.commands);
+      }
     }
   }
 

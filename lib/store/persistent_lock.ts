@@ -32,6 +32,11 @@ export interface LockRequest extends Partial<Requestor> {
 export interface PersistentLockOptions extends Requestor {
   /** Called once when another request is ahead, with the request that holds the lock. */
   onWait?: (holder: LockRequest) => void;
+  /**
+   * Stops waiting: the call then rejects with a `CLOSED` {@linkcode StoreError}, and a request
+   * it made (not an adopted one) is withdrawn.
+   */
+  signal?: AbortSignal;
 }
 
 /** A held persistent lock. */
@@ -102,6 +107,10 @@ export async function acquirePersistentLock(
   }
   let told = false;
   for (;;) {
+    if (options.signal?.aborted) {
+      if (own === undefined) await store.delete(`${path}/${request}`).catch(() => {});
+      throw new StoreError("CLOSED", "Stopped waiting for the lock", path);
+    }
     const requests = await readLockRequests(store, path);
     if (requests === null) throw new MissingLockError(path);
     const index = requests.findIndex((r) => r.name === request);
@@ -113,7 +122,7 @@ export async function acquirePersistentLock(
       told = true;
       options.onWait?.(requests[0]);
     }
-    await gone(store, `${path}/${requests[index - 1].name}`);
+    await gone(store, `${path}/${requests[index - 1].name}`, options.signal);
   }
   return {
     path,
@@ -144,15 +153,21 @@ function safeDecode(data: string) {
   }
 }
 
-/** Resolves when the node at `path` no longer exists. */
-function gone(store: Store, path: string): Promise<void> {
+/** Resolves when the node at `path` no longer exists, or `signal` aborts. */
+function gone(store: Store, path: string, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     let done = false;
-    const stop = store.watch(path, (node) => {
-      if (done || node !== null) return;
+    const finish = () => {
+      if (done) return;
       done = true;
+      signal?.removeEventListener("abort", finish);
       queueMicrotask(() => stop()); // the first call may come before `stop` is assigned
       resolve();
+    };
+    signal?.addEventListener("abort", finish);
+    const stop = store.watch(path, (node) => {
+      if (node === null) finish();
     });
+    if (signal?.aborted) finish();
   });
 }
