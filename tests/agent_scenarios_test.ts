@@ -99,7 +99,16 @@ async function runScenario(file: string, fixture: StoreFixture) {
           transcript(bench.take());
           break;
         case "bump":
-          transcript(await bench.setVersion(++version));
+          if (args[0] === "&") {
+            const last = step.block.at(-1);
+            await bench.setVersion(++version, { wait: false });
+            if (last !== undefined) {
+              await waitFor(`${where}: the line ${last}`, () => bench.logger.lines.at(-1) === last);
+            }
+            transcript(bench.take());
+          } else {
+            transcript(await bench.setVersion(++version));
+          }
           break;
         case "set-version":
           if (args.at(-1) === "&") {
