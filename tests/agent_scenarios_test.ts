@@ -12,6 +12,10 @@
  *   `start --after COMMAND ARG…` starts the agent with an after-deployment hook;
  *   `set-version VALUE &` does not wait for the deployment to end: only until the agent has
  *   seen the version and (with a block) logged the block's last line;
+ * - the status file: `status-file` + expected `<version> <status>` (its time must be recent and
+ *   its pid this process's: the agent runs in the test's process); `write-status AGE VERSION
+ *   STATUS…` writes a record AGE seconds old; `monitor [--warn N] [--error N]` + the expected
+ *   line and `(exit N)`;
  * - role locks: `request-lock PATH REQUESTOR HOSTNAME` queues another host's request;
  *   `release-lock PATH REQUESTOR` + transcript removes it and waits for the agent;
  * - `verbose on|off`: the running agent's verbose flag;
@@ -27,6 +31,8 @@ import { deepEqual, equal } from "node:assert/strict";
 import { deploymentsForHost } from "../lib/agent/deployments.ts";
 import { readIdentity } from "../lib/agent/identity.ts";
 import { scanInstalled } from "../lib/agent/installed.ts";
+import { formatStatus, parseStatus, STATUS_FILE } from "../lib/agent/status_file.ts";
+import { runMonitor } from "../lib/cli/monitor.ts";
 import { readLockRequests } from "../lib/store/persistent_lock.ts";
 import { deleteRecursive, readTree } from "../lib/store/tree_io.ts";
 import { encodeProperties } from "../lib/tree/codec.ts";
@@ -60,7 +66,15 @@ function lines(text: string): string[] {
 const NO_EOL = "\\ No newline at end of file";
 
 /** Actions that take no block. */
-const NO_BLOCK = new Set(["verbose", "mkdir", "touch", "rm", "delete", "request-lock"]);
+const NO_BLOCK = new Set([
+  "verbose",
+  "mkdir",
+  "touch",
+  "rm",
+  "delete",
+  "request-lock",
+  "write-status",
+]);
 
 async function runScenario(file: string, fixture: StoreFixture) {
   const root = await makeSeedRoot();
@@ -122,6 +136,43 @@ async function runScenario(file: string, fixture: StoreFixture) {
             transcript(await bench.setVersion(parseValue(args.join(" "))));
           }
           break;
+        case "status-file": {
+          const record = parseStatus(await Deno.readTextFile(hostPath(STATUS_FILE)), STATUS_FILE);
+          const age = Date.now() / 1000 - record.time;
+          if (!(age >= -1 && age < 60)) throw new Error(`${where}: status time ${record.time}`);
+          equal(record.pid, Deno.pid, `${where}: status pid`);
+          expectLines([`${record.version} ${record.status}`], step, where, "status");
+          break;
+        }
+        case "write-status": {
+          const [age, recordVersion, ...status] = args;
+          const time = Date.now() / 1000 - Number(age) - 0.5;
+          const text = formatStatus({
+            time,
+            pid: 42,
+            version: recordVersion,
+            status: status.join(" "),
+          });
+          await Deno.writeTextFile(hostPath(STATUS_FILE), text);
+          break;
+        }
+        case "monitor": {
+          const flag = (name: string, fallback: number) =>
+            args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback;
+          const result = await runMonitor(control, {
+            root,
+            warn: flag("--warn", 200),
+            error: flag("--error", 600),
+          });
+          const want = expectedOutput(step, new Map([["root", root], ["age", "{age}"]]));
+          // `age={age}s` in the expected line stands for any age (a live agent's record).
+          const line = want.lines[0]?.includes("age={age}s")
+            ? result.line.replace(/age=\d+s/, "age={age}s")
+            : result.line;
+          deepEqual([line], want.lines, `${where}: monitor said ${result.line}`);
+          equal(result.code, want.code, `${where}: monitor exit code`);
+          break;
+        }
         case "request-lock": {
           const [path, requestor, hostname] = args;
           const data = encodeProperties({ hostname, requestor });
