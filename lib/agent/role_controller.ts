@@ -16,7 +16,7 @@
 import { exists } from "../fs.ts";
 import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
-import type { Value } from "../tree/model.ts";
+import type { TreeNode, Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
 import { appOf, compareText, type Deployment, DeploymentError } from "./deployments.ts";
 import { type HostIdentity, underRoot } from "./identity.ts";
@@ -94,6 +94,23 @@ export async function readRoleController(
   const node = await store.get(path);
   if (node === null) return null;
   return controllerFrom(host.role, path, decodeProperties(node.data));
+}
+
+/** The controller `tree` (a whole tree, root `/`) configures for `host`'s role, or null (pure). */
+export function controllerIn(tree: TreeNode, host: HostIdentity): RoleController | null {
+  if (host.role === null) return null;
+  const path = roleNodePath(host.role);
+  const node = tree.children.get(ROLES.slice(1))?.children.get(host.role);
+  return node === undefined ? null : controllerFrom(host.role, path, node.properties);
+}
+
+/** The installed controllers of a host that converged to `controller` (package → checkout). */
+export function assumedControllers(
+  controller: RoleController | null,
+): Map<string, "svn" | "git" | null> {
+  return controller === null
+    ? new Map()
+    : new Map([[controller.pkg, vcsLocation(controller.version)?.kind ?? null]]);
 }
 
 /** The controller a `/roles/<role>` node's properties describe (pure). */
