@@ -79,6 +79,7 @@ export function agentCommand(): Command {
           2,
         );
       }
+      const after = afterHook(flags.after);
       const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
       const store = await openStoreForCli(flags.store);
       try {
@@ -91,7 +92,7 @@ export function agentCommand(): Command {
           packages: packageManager(flags.packageManager),
           verbose: flags.verbose,
           commandTimeoutMs: timeout * 1000,
-          after: afterHook(flags.after),
+          after,
           statusFile: flags.statusFile,
         };
         Deno.exitCode = flags.dryRun
