@@ -3,7 +3,7 @@
  * installed controller that is no longer wanted, and the checks on values from the tree and the
  * role file that become paths and argv.
  */
-import { deepEqual, equal, throws } from "node:assert/strict";
+import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { DeploymentError } from "../lib/agent/deployments.ts";
 import type { InstalledState } from "../lib/agent/installed.ts";
 import { describeStep } from "../lib/agent/plan.ts";
@@ -13,6 +13,8 @@ import {
   planWithController,
   roleLockPath,
 } from "../lib/agent/role_controller.ts";
+import { readDesiredTree } from "../lib/sync/tree_files.ts";
+import { TreeSyntaxError } from "../lib/tree/model.ts";
 import { parseTree } from "../lib/tree/parse.ts";
 
 const NOTHING: InstalledState = { opts: new Map(), deployments: [] };
@@ -91,5 +93,20 @@ Deno.test("bad controller types, versions and roles are errors that say where", 
   );
   for (const role of ["..", "a/b", "", "x y"]) {
     throws(() => roleLockPath(role), DeploymentError);
+  }
+});
+
+Deno.test("sync refuses tree files that define /role-locks (it would delete kept requests)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/locks.zk`, "/role-locks\n  /web\n");
+    await rejects(
+      readDesiredTree(dir, { base: ["locks.zk"], layers: [] }),
+      (e) =>
+        e instanceof TreeSyntaxError &&
+        e.message.includes("/role-locks is managed by clusterdeploy itself"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
