@@ -150,3 +150,53 @@ Deno.test("monitor: the Nagios state is the exit code, with one line and perfdat
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("agent --after runs the hook after a deployment; a failing hook fails it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = `file:${dir}/store.json`;
+    await Deno.writeTextFile(`${dir}/tree.zk`, "/hosts\n  version = 5\n");
+    const imported = await runEntrypoint("main.ts", [
+      "tree",
+      "import",
+      `${dir}/tree.zk`,
+      "--store",
+      store,
+    ]);
+    equal(imported.code, 0, imported.stderr);
+    const agent = async (name: string, after: string) => {
+      const root = `${dir}/${name}`;
+      await writeFiles(root, { "etc/zmh/pxemac": `${name}\n`, "etc/zim/host_version": "4" });
+      const run = await runEntrypoint("main.ts", [
+        "agent",
+        "--run-once",
+        "--store",
+        store,
+        "--root",
+        root,
+        "--host-name",
+        name,
+        "--after",
+        after,
+      ]);
+      const status = await Deno.readTextFile(`${root}/etc/zim/status`);
+      return { ...run, log: run.stdout + run.stderr, status: status.split(" ").slice(2).join(" ") };
+    };
+    const ok = await agent("h1", "echo hook ran");
+    equal(ok.code, 0, ok.log);
+    match(
+      ok.log,
+      /INFO Done deploying version 5\n.*INFO Running after hook\n.*INFO echo hook ran\n/s,
+    );
+    equal(ok.status, "5 done\n");
+    const failing = await agent("h2", "false");
+    equal(failing.code, 1, failing.log);
+    match(
+      failing.log,
+      /INFO Running after hook\n.*ERROR after.*CRITICAL FAILED after deploying version 5/s,
+    );
+    match(failing.status, /^5 error Command failed: false/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
