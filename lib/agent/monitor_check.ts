@@ -16,8 +16,12 @@
 import type { Properties, Value } from "../tree/model.ts";
 import { type StatusRecord, statusVersion } from "./status_file.ts";
 
-/** Nagios states. */
-export const OK = 0, WARNING = 1, CRITICAL = 2;
+/** Nagios state OK. */
+export const OK = 0;
+/** Nagios state WARNING. */
+export const WARNING = 1;
+/** Nagios state CRITICAL. */
+export const CRITICAL = 2;
 
 /** What the monitor looks at. */
 export interface MonitorInput {
