@@ -110,3 +110,33 @@ Deno.test("sync refuses tree files that define /role-locks (it would delete kept
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a package that is both the controller and an app's is installed once, at one version", () => {
+  const app = (version: string) => ({
+    app: "lb-rc",
+    subtype: null,
+    pkg: "lb-rc",
+    version,
+    rawVersion: version,
+    path: "/cust/lb",
+    n: 0,
+  });
+  deepEqual(kinds(planWithController([app("1.0")], NOTHING, RC, new Map())), [
+    "package    lb-rc 1.0",
+    "role-start take /role-locks/web, then /opt/lb-rc/bin/starting-deployments /roles/web",
+    "deploy     /opt/lb-rc/bin/zookeeper-deploy /cust/lb 0",
+    "role-end   /opt/lb-rc/bin/ending-deployments /roles/web, then free /role-locks/web",
+  ]);
+  throws(
+    () => planWithController([app("2.0")], NOTHING, RC, new Map()),
+    (e) =>
+      e instanceof DeploymentError &&
+      e.message ===
+        "Inconsistent versions for lb-rc. '1.0' != '2.0' (the role controller of web and /cust/lb)",
+  );
+  // An old controller that an app now uses is not removed.
+  deepEqual(kinds(planWithController([app("1.0")], NOTHING, null, new Map([["lb-rc", null]]))), [
+    "package    lb-rc 1.0",
+    "deploy     /opt/lb-rc/bin/zookeeper-deploy /cust/lb 0",
+  ]);
+});

@@ -173,17 +173,29 @@ export function planWithController(
   if (controller !== null) mine.add(controller.pkg);
   const opts = new Map([...installed.opts].filter(([pkg]) => !mine.has(pkg)));
   const steps = planDeployment(desired, { ...installed, opts });
+  // A package that is both the controller and an app's must be wanted at one version.
+  const apps = new Map(desired.map((d) => [d.pkg, d]));
+  const shared = controller === null ? undefined : apps.get(controller.pkg);
+  if (controller !== null && shared !== undefined && shared.version !== controller.version) {
+    throw new DeploymentError(
+      `Inconsistent versions for ${controller.pkg}. ${formatValue(controller.rawVersion)} != ${
+        formatValue(shared.rawVersion)
+      } (the role controller of ${controller.role} and ${shared.path})`,
+    );
+  }
   const before: Step[] = [];
   for (const [pkg, checkout] of controllers) {
-    if (pkg === controller?.pkg) continue;
+    if (pkg === controller?.pkg || apps.has(pkg)) continue;
     before.push({ kind: checkout === null ? "remove-package" : "remove-checkout", pkg });
   }
   if (controller === null) return [...before, ...steps];
   const { pkg, version, role } = controller;
   const location = vcsLocation(version);
-  before.push(
-    location === null ? { kind: "package", pkg, version } : { kind: "checkout", pkg, location },
-  );
+  if (shared === undefined) {
+    before.push(
+      location === null ? { kind: "package", pkg, version } : { kind: "checkout", pkg, location },
+    );
+  }
   const firstDeploy = steps.findIndex((s) => s.kind === "deploy");
   const afterDeploys = steps.findLastIndex((s) => s.kind === "deploy") + 1;
   const start = firstDeploy === -1 ? afterInstalls(steps) : firstDeploy;
