@@ -7,12 +7,8 @@ import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { DeploymentError } from "../lib/agent/deployments.ts";
 import type { InstalledState } from "../lib/agent/installed.ts";
 import { describeStep } from "../lib/agent/plan.ts";
-import {
-  controllerFrom,
-  controllerIn,
-  planWithController,
-  roleLockPath,
-} from "../lib/agent/role_controller.ts";
+import { controllerFrom, controllerIn, roleLockPath } from "../lib/agent/role_controller.ts";
+import { planWithController } from "../lib/agent/role_plan.ts";
 import { readDesiredTree } from "../lib/sync/tree_files.ts";
 import { TreeSyntaxError } from "../lib/tree/model.ts";
 import { parseTree } from "../lib/tree/parse.ts";

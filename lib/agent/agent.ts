@@ -32,7 +32,7 @@ import {
 import type { PackageManager } from "./packages/types.ts";
 import type { Step } from "./plan.ts";
 import { runAfterHook } from "./after_hook.ts";
-import { planHostSteps } from "./role_controller.ts";
+import { planHostSteps } from "./role_plan.ts";
 import { ControllerRun } from "./role_run.ts";
 import { defaultStatusFile, StatusFile, stepStatus } from "./status_file.ts";
 

@@ -4,12 +4,8 @@
  * and after the host's deployments (to take the host out of rotation, say). Hosts of the role
  * deploy one at a time under the persistent role lock `/role-locks/<role>`.
  *
- * This module reads the controller from the tree, finds installed controllers on disk and plans
- * (purely) the controller's steps around the ordinary plan:
- * 1. remove an installed controller that is no longer wanted (another package, or none);
- * 2. install (or check out) the wanted controller, with the usual package rules;
- * 3. the ordinary plan, with `role-start` (take the role lock, run `starting-deployments`) before
- *    the first deploy and `role-end` (run `ending-deployments`, free the lock) after the last.
+ * This module reads the controller from the tree (or the store), names its paths and scripts, and
+ * finds installed controllers on disk. `role_plan.ts` plans its steps, `role_run.ts` runs them.
  *
  * @module
  */
@@ -18,10 +14,9 @@ import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
-import { appOf, compareText, type Deployment, DeploymentError } from "./deployments.ts";
+import { appOf, compareText, DeploymentError } from "./deployments.ts";
 import { type HostIdentity, underRoot } from "./identity.ts";
-import { checkoutKind, type InstalledState, scanInstalled } from "./installed.ts";
-import { planDeployment, type Step } from "./plan.ts";
+import { checkoutKind } from "./installed.ts";
 import { vcsLocation } from "./vcs.ts";
 
 /** Where role controllers are configured (`/roles/<role> : <pkg>`). */
@@ -155,79 +150,4 @@ export async function scanControllers(root: string): Promise<Map<string, "svn" |
     }
   }
   return found;
-}
-
-/**
- * Plans a deployment with the role controller (pure): the ordinary plan of `desired` against
- * `installed`, plus the controller's removal, installation and scripts. `controllers` are the
- * installed controllers (package → checkout kind); they are left out of the ordinary plan's
- * clean-up, which would otherwise remove them as unused.
- */
-export function planWithController(
-  desired: readonly Deployment[],
-  installed: InstalledState,
-  controller: RoleController | null,
-  controllers: ReadonlyMap<string, "svn" | "git" | null>,
-): Step[] {
-  const mine = new Set(controllers.keys());
-  if (controller !== null) mine.add(controller.pkg);
-  const opts = new Map([...installed.opts].filter(([pkg]) => !mine.has(pkg)));
-  const steps = planDeployment(desired, { ...installed, opts });
-  // A package that is both the controller and an app's must be wanted at one version.
-  const apps = new Map(desired.map((d) => [d.pkg, d]));
-  const shared = controller === null ? undefined : apps.get(controller.pkg);
-  if (controller !== null && shared !== undefined && shared.version !== controller.version) {
-    throw new DeploymentError(
-      `Inconsistent versions for ${controller.pkg}. ${formatValue(controller.rawVersion)} != ${
-        formatValue(shared.rawVersion)
-      } (the role controller of ${controller.role} and ${shared.path})`,
-    );
-  }
-  const before: Step[] = [];
-  for (const [pkg, checkout] of controllers) {
-    if (pkg === controller?.pkg || apps.has(pkg)) continue;
-    before.push({ kind: checkout === null ? "remove-package" : "remove-checkout", pkg });
-  }
-  if (controller === null) return [...before, ...steps];
-  const { pkg, version, role } = controller;
-  const location = vcsLocation(version);
-  if (shared === undefined) {
-    before.push(
-      location === null ? { kind: "package", pkg, version } : { kind: "checkout", pkg, location },
-    );
-  }
-  const firstDeploy = steps.findIndex((s) => s.kind === "deploy");
-  const afterDeploys = steps.findLastIndex((s) => s.kind === "deploy") + 1;
-  const start = firstDeploy === -1 ? afterInstalls(steps) : firstDeploy;
-  const end = firstDeploy === -1 ? start : afterDeploys;
-  return [
-    ...before,
-    ...steps.slice(0, start),
-    { kind: "role-start", role, pkg },
-    ...steps.slice(start, end),
-    { kind: "role-end", role, pkg },
-    ...steps.slice(end),
-  ];
-}
-
-/**
- * This host's steps: reads its role's controller and what is installed below `root`, and plans
- * `desired` with {@linkcode planWithController}.
- */
-export async function planHostSteps(
-  store: Store,
-  root: string,
-  host: HostIdentity,
-  desired: readonly Deployment[],
-): Promise<{ steps: Step[]; controller: RoleController | null }> {
-  const controller = await readRoleController(store, host);
-  const installed = await scanInstalled(root);
-  const steps = planWithController(desired, installed, controller, await scanControllers(root));
-  return { steps, controller };
-}
-
-/** The index after the last undeploy, package or checkout step. */
-function afterInstalls(steps: readonly Step[]): number {
-  const kinds = new Set(["undeploy", "package", "checkout"]);
-  return steps.findLastIndex((s) => kinds.has(s.kind)) + 1;
 }

@@ -12,7 +12,8 @@ import { type Deployment, DeploymentError, deploymentsForHost } from "../agent/d
 import type { HostIdentity } from "../agent/identity.ts";
 import type { InstalledState } from "../agent/installed.ts";
 import { describeStep, type Step } from "../agent/plan.ts";
-import { assumedControllers, controllerIn, planWithController } from "../agent/role_controller.ts";
+import { assumedControllers, controllerIn } from "../agent/role_controller.ts";
+import { planWithController } from "../agent/role_plan.ts";
 import { vcsLocation } from "../agent/vcs.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
