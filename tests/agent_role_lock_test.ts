@@ -144,7 +144,14 @@ for (const kind of STORE_KINDS) {
         await importTree(control, TREE);
         const events: string[] = [];
         let broken = true;
-        hosts.push(await startHost("a", await fixture.open(), events, { failing: () => broken }));
+        // a's deploy script fails while broken; once b runs, it holds on until b waits its turn
+        // (so that b queues behind a's request rather than seeing ALL STOP first).
+        hosts.push(
+          await startHost("a", await fixture.open(), events, {
+            failing: () => broken,
+            holdUntil: () => hosts.length < 2 || waiting(hosts[1])(),
+          }),
+        );
         // a fails: ALL STOP, and its request stays in the queue.
         await setClusterVersion(control, 2);
         await waitFor(

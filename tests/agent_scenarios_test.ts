@@ -146,7 +146,7 @@ async function runScenario(file: string, fixture: StoreFixture) {
         }
         case "write-status": {
           const [age, recordVersion, ...status] = args;
-          const time = Date.now() / 1000 - Number(age) - 0.5;
+          const time = Date.now() / 1000 - Number(age);
           const text = formatStatus({
             time,
             pid: 42,
