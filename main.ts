@@ -10,6 +10,7 @@ import { treeCommand } from "./lib/cli/tree.ts";
 import { resumeCommand, statusCommand } from "./lib/cli/fleet_commands.ts";
 import { planCommand } from "./lib/cli/plan.ts";
 import { eventCommand } from "./lib/cli/event.ts";
+import { monitorCommand } from "./lib/cli/monitor.ts";
 import { runDemo } from "./lib/demo/demo.ts";
 import { syncCommand } from "./lib/sync/cli.ts";
 import { agentCommand } from "./lib/agent/cli.ts";
@@ -30,6 +31,7 @@ export function mainCommand(): Command {
     .addCommand(resumeCommand())
     .addCommand(planCommand())
     .addCommand(eventCommand())
+    .addCommand(monitorCommand())
     .addCommand(
       new Command("demo")
         .description(

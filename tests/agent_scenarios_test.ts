@@ -9,6 +9,15 @@
  *   (the agent's log and the fake commands' echo lines, in order; a run-once may end with
  *   `(exit N)`, default 0). `bump` adds one to the scenario's version counter (which starts at
  *   1 and nothing else changes, like the seed's `bump_version`); VALUE is a tree-file value;
+ *   `start --after COMMAND ARG…` starts the agent with an after-deployment hook;
+ *   `set-version VALUE &` does not wait for the deployment to end: only until the agent has
+ *   seen the version and (with a block) logged the block's last line;
+ * - the status file: `status-file` + expected `<version> <status>` (its time must be recent and
+ *   its pid this process's: the agent runs in the test's process); `write-status AGE VERSION
+ *   STATUS…` writes a record AGE seconds old; `monitor [--warn N] [--error N]` + the expected
+ *   line and `(exit N)`;
+ * - role locks: `request-lock PATH REQUESTOR HOSTNAME` queues another host's request;
+ *   `release-lock PATH REQUESTOR` + transcript removes it and waits for the agent;
  * - `verbose on|off`: the running agent's verbose flag;
  * - `agent`, `deployments`, `installed-deployments`, `print PATH` + the expected output;
  * - on the host root: `write FILE` + input, `cat FILE` + expected (its exact text: a last line
@@ -22,7 +31,11 @@ import { deepEqual, equal } from "node:assert/strict";
 import { deploymentsForHost } from "../lib/agent/deployments.ts";
 import { readIdentity } from "../lib/agent/identity.ts";
 import { scanInstalled } from "../lib/agent/installed.ts";
+import { formatStatus, parseStatus, STATUS_FILE } from "../lib/agent/status_file.ts";
+import { runMonitor } from "../lib/cli/monitor.ts";
+import { readLockRequests } from "../lib/store/persistent_lock.ts";
 import { deleteRecursive, readTree } from "../lib/store/tree_io.ts";
+import { encodeProperties } from "../lib/tree/codec.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { formatValue, parseValue } from "../lib/tree/value.ts";
 import { HOST_NAME, makeSeedRoot } from "./support/agent_fake_host.ts";
@@ -35,6 +48,7 @@ import {
   scenarioTests,
 } from "./support/scenario.ts";
 import type { StoreFixture } from "./support/stores.ts";
+import { waitFor } from "./support/wait.ts";
 
 const DIR = new URL("../testdata/agent/", import.meta.url).pathname;
 
@@ -52,7 +66,15 @@ function lines(text: string): string[] {
 const NO_EOL = "\\ No newline at end of file";
 
 /** Actions that take no block. */
-const NO_BLOCK = new Set(["verbose", "mkdir", "touch", "rm", "delete"]);
+const NO_BLOCK = new Set([
+  "verbose",
+  "mkdir",
+  "touch",
+  "rm",
+  "delete",
+  "request-lock",
+  "write-status",
+]);
 
 async function runScenario(file: string, fixture: StoreFixture) {
   const root = await makeSeedRoot();
@@ -81,7 +103,8 @@ async function runScenario(file: string, fixture: StoreFixture) {
             deepEqual(got, want.lines, `${where}: transcript was\n${got.join("\n")}`);
             equal(ok ? 0 : 1, want.code, `${where}: exit code`);
           } else {
-            await bench.start();
+            const at = args.indexOf("--after");
+            await bench.start(at === -1 ? {} : { after: args.slice(at + 1) });
             transcript(bench.take());
           }
           break;
@@ -90,11 +113,81 @@ async function runScenario(file: string, fixture: StoreFixture) {
           transcript(bench.take());
           break;
         case "bump":
-          transcript(await bench.setVersion(++version));
+          if (args[0] === "&") {
+            const last = step.block.at(-1);
+            await bench.setVersion(++version, { wait: false });
+            if (last !== undefined) {
+              await waitFor(`${where}: the line ${last}`, () => bench.logger.lines.at(-1) === last);
+            }
+            transcript(bench.take());
+          } else {
+            transcript(await bench.setVersion(++version));
+          }
           break;
         case "set-version":
-          transcript(await bench.setVersion(parseValue(args.join(" "))));
+          if (args.at(-1) === "&") {
+            const last = step.block.at(-1);
+            await bench.setVersion(parseValue(args.slice(0, -1).join(" ")), { wait: false });
+            if (last !== undefined) {
+              await waitFor(`${where}: the line ${last}`, () => bench.logger.lines.at(-1) === last);
+            }
+            transcript(bench.take());
+          } else {
+            transcript(await bench.setVersion(parseValue(args.join(" "))));
+          }
           break;
+        case "status-file": {
+          const record = parseStatus(await Deno.readTextFile(hostPath(STATUS_FILE)), STATUS_FILE);
+          const age = Date.now() / 1000 - record.time;
+          if (!(age >= -1 && age < 60)) throw new Error(`${where}: status time ${record.time}`);
+          equal(record.pid, Deno.pid, `${where}: status pid`);
+          expectLines([`${record.version} ${record.status}`], step, where, "status");
+          break;
+        }
+        case "write-status": {
+          const [age, recordVersion, ...status] = args;
+          const time = Date.now() / 1000 - Number(age);
+          const text = formatStatus({
+            time,
+            pid: 42,
+            version: recordVersion,
+            status: status.join(" "),
+          });
+          await Deno.writeTextFile(hostPath(STATUS_FILE), text);
+          break;
+        }
+        case "monitor": {
+          const flag = (name: string, fallback: number) =>
+            args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback;
+          const result = await runMonitor(control, {
+            root,
+            warn: flag("--warn", 200),
+            error: flag("--error", 600),
+          });
+          const want = expectedOutput(step, new Map([["root", root], ["age", "{age}"]]));
+          // `age={age}s` in the expected line stands for any age (a live agent's record).
+          const line = want.lines[0]?.includes("age={age}s")
+            ? result.line.replace(/age=\d+s/, "age={age}s")
+            : result.line;
+          deepEqual([line], want.lines, `${where}: monitor said ${result.line}`);
+          equal(result.code, want.code, `${where}: monitor exit code`);
+          break;
+        }
+        case "request-lock": {
+          const [path, requestor, hostname] = args;
+          const data = encodeProperties({ hostname, requestor });
+          await control.create(`${path}/lr-`, data, { sequential: true });
+          break;
+        }
+        case "release-lock": {
+          const [path, requestor] = args;
+          for (const request of (await readLockRequests(control, path)) ?? []) {
+            if (request.requestor === requestor) await control.delete(`${path}/${request.name}`);
+          }
+          await bench.caughtUp();
+          transcript(bench.take());
+          break;
+        }
         case "verbose": {
           const agent = bench.agent;
           if (agent === undefined) throw new Error(`${where}: no agent is running`);

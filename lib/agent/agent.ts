@@ -31,9 +31,12 @@ import {
   readIdentity,
   writeHostVersion,
 } from "./identity.ts";
-import { scanInstalled } from "./installed.ts";
 import type { PackageManager } from "./packages/types.ts";
-import { planDeployment, type Step } from "./plan.ts";
+import type { Step } from "./plan.ts";
+import { runAfterHook } from "./after_hook.ts";
+import { planHostSteps } from "./role_plan.ts";
+import { ControllerRun } from "./role_run.ts";
+import { defaultStatusFile, StatusFile, stepStatus } from "./status_file.ts";
 
 /** How long to wait before retrying a deployment whose tree read failed for the connection. */
 const RETRY_MS = 2_000;
@@ -58,6 +61,10 @@ export interface AgentOptions {
   commandTimeoutMs?: number;
   /** Where the wanted deployments come from (default: a walk of the store's tree). */
   source?: DesiredSource;
+  /** The after-deployment hook's argv (`--after`), or none. */
+  after?: readonly string[] | null;
+  /** The status file (default `<root>/etc/zim/status`; null for none). */
+  statusFile?: string | null;
 }
 
 /** This host's plan for the current cluster version, for `--dry-run`. */
@@ -81,7 +88,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const source = options.source ?? new TreeWalkSource(options.store);
   const desired = await source.read(host);
   checkDeployments(desired);
-  const steps = planDeployment(desired, await scanInstalled(options.root));
+  const { steps } = await planHostSteps(options.store, options.root, host, desired);
   return { host, clusterVersion, hostVersion, steps };
 }
 
@@ -96,6 +103,7 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #source: DesiredSource;
   readonly #handle: EphemeralHandle;
+  readonly #status: StatusFile;
   #version: Value;
   #cluster: Value = null;
   #clusterStat = -1;
@@ -125,6 +133,10 @@ export class Agent {
     this.#handle = handle;
     this.verbose = options.verbose ?? false;
     this.#source = options.source ?? new TreeWalkSource(options.store);
+    const statusFile = options.statusFile === undefined
+      ? defaultStatusFile(options.root)
+      : options.statusFile;
+    this.#status = new StatusFile(statusFile, options.logger);
   }
 
   /**
@@ -143,6 +155,7 @@ export class Agent {
     options.logger.info(
       `Agent starting, cluster ${show(agent.#cluster)}, host ${show(registered.version)}`,
     );
+    agent.#status.write(version, "done");
     return agent;
   }
 
@@ -197,7 +210,7 @@ export class Agent {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#stopping.abort(); // a deployment waiting for an app lock stops waiting
+    this.#stopping.abort(); // a deployment waiting for an app or role lock stops waiting
     clearTimeout(this.#retryTimer);
     this.#unwatch?.();
     this.#unstate?.();
@@ -239,7 +252,7 @@ export class Agent {
   }
 
   async #deploy(version: Value, stat: number) {
-    const { logger, root } = this.#o;
+    const { logger, root, store } = this.#o;
     logger.info("=".repeat(60));
     logger.info(`Deploying version ${show(version)}`);
     // Kept only while this version is retried after a connection failure.
@@ -248,41 +261,59 @@ export class Agent {
     }
     const completed = this.#completed!;
     this.#stopped = false;
+    this.#status.write(version, "reading deployments");
+    const commands = new CommandRunner({
+      runner: this.#o.runner,
+      logger,
+      root,
+      verbose: this.verbose,
+      timeoutMs: this.#o.commandTimeoutMs,
+    });
     try {
       const desired = await this.#source.read(this.host);
       checkDeployments(desired); // values from the store, checked before anything is done
-      const steps = planDeployment(desired, await scanInstalled(root));
+      const { steps, controller } = await planHostSteps(store, root, this.host, desired);
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {
           logger.info(`DEBUG: ${stage}`);
         }
       }
+      // Role controller: hosts of the role deploy one at a time under the role lock (no app locks),
+      // and a deployment whose starting-deployments ran is completed, never abandoned.
+      const roleRun = new ControllerRun({
+        store,
+        host: this.host,
+        logger,
+        shouldAbandon: () => this.#cluster === null,
+        onWait: (what) => this.#status.write(version, what),
+        signal: this.#stopping.signal,
+      });
       await executePlan(steps, {
-        commands: new CommandRunner({
-          runner: this.#o.runner,
-          logger,
-          root,
-          verbose: this.verbose,
-          timeoutMs: this.#o.commandTimeoutMs,
-        }),
+        commands,
         logger,
         root,
         packages: this.#o.packages,
-        shouldAbandon: () => this.#cluster === null,
+        shouldAbandon: () => this.#cluster === null && !roleRun.underway,
         guardDeploy: (d, run) =>
           guardDeploy(
             {
-              store: this.#o.store,
+              store,
               logger,
               host: this.host,
               version,
               completed,
               stopCluster: (error) => this.#stopCluster(error),
               signal: this.#stopping.signal,
+              // Under a role controller the role lock replaces the app locks, and a deployment
+              // whose starting-deployments ran is completed, never abandoned.
+              appLock: controller === null,
+              mayAbandon: () => !roleRun.underway,
             },
             d,
             run,
           ),
+        controller: roleRun,
+        onStep: (step) => this.#status.write(version, stepStatus(step)),
       });
       await writeHostVersion(root, version);
       this.#completed = undefined;
@@ -291,12 +322,14 @@ export class Agent {
       this.#error = null;
       await this.#publish();
       logger.info(`Done deploying version ${show(version)}`);
+      await this.#after(version, stat, commands);
     } catch (error) {
       if (!(error instanceof StoreError && error.code === "CONNECTION")) {
         this.#completed = undefined;
       }
       if (error instanceof AbandonedError) {
         logger.warning(error.message);
+        await this.#after(version, stat, commands);
       } else if (error instanceof StoreError && error.code === "CONNECTION") {
         logger.warning(
           `Lost the connection while deploying (${error.message}); will retry version ` +
@@ -310,12 +343,29 @@ export class Agent {
     }
   }
 
-  async #fail(version: Value, stat: number, error: unknown) {
+  /** After a deployment done or abandoned: the after hook (if any), then status `done`. */
+  async #after(version: Value, stat: number, commands: CommandRunner) {
+    const after = this.#o.after;
+    if (after) {
+      this.#status.write(version, "running after hook");
+      try {
+        await runAfterHook(after, commands, this.#o.logger);
+      } catch (error) {
+        await this.#fail(version, stat, error, "after");
+        return;
+      }
+    }
+    this.#status.write(this.#version, "done");
+  }
+
+  async #fail(version: Value, stat: number, error: unknown, phase = "deploying") {
     const { logger } = this.#o;
     const text = message(error);
-    logger.error("deploying", { error: text });
+    logger.error(phase, { error: text });
     logger.raw(`${error instanceof Error ? error.name : "Error"}: ${text}`);
-    logger.critical(`FAILED deploying version ${show(version)}`);
+    const what = phase === "after" ? "after deploying" : phase;
+    logger.critical(`FAILED ${what} version ${show(version)}`);
+    this.#status.write(version, `error ${text}`);
     this.#failed = { version, stat };
     if (!this.#stopped) await this.#stopCluster(error);
   }

@@ -12,6 +12,11 @@
  *    the lock is left, so the next host in the queue sees it;
  * 5. while the lock is held, an expired session is reported: the lock is gone with it.
  *
+ * Under a role controller (`appLock: false`) the persistent role lock replaces the app lock:
+ * no app lock is taken, but the re-check and the failure ordering stay; once the role's
+ * `starting-deployments` has run (`mayAbandon` false) the deployment is completed, never
+ * abandoned, so the host is not left out of rotation.
+ *
  * @module
  */
 import type { Logger } from "../log.ts";
@@ -75,6 +80,10 @@ export interface AppGuardOptions {
   stopCluster: (error: unknown) => Promise<void>;
   /** Aborted when the agent stops: waiting for the lock ends (`StoreError` `CLOSED`). */
   signal?: AbortSignal;
+  /** Take the app lock (default true; false under a role controller, whose lock replaces it). */
+  appLock?: boolean;
+  /** Whether a changed cluster version may still abandon the deployment (default: always). */
+  mayAbandon?: () => boolean;
 }
 
 /** Runs `run` (the deploy script of `d`) under the guard described in the module doc. */
@@ -87,7 +96,7 @@ export async function guardDeploy(
     o.logger.info(`Already deployed ${d.path} ${d.n} for this version; not running it again`);
     return;
   }
-  const lock = await acquireRecipeLock(o.store, appLockPath(d.path), {
+  const lock = o.appLock === false ? null : await acquireRecipeLock(o.store, appLockPath(d.path), {
     identifier: lockIdentifier(o.host),
     signal: o.signal,
     onWait: (holder, node) =>
@@ -97,14 +106,16 @@ export async function guardDeploy(
   });
   let running = false;
   const unwatch = o.store.onState((state) => {
-    if (state === "expired" && running) {
+    if (state === "expired" && running && lock !== null) {
       o.logger.warning(`Session expired while deploying ${d.path}; another host may deploy it now`);
     }
   });
   try {
     const hosts = await o.store.get(HOSTS_PATH);
     const current = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
-    if (!sameVersion(current, o.version)) throw new AbandonedError(current);
+    if (!sameVersion(current, o.version) && (o.mayAbandon?.() ?? true)) {
+      throw new AbandonedError(current);
+    }
     running = true;
     try {
       await run();
@@ -116,7 +127,7 @@ export async function guardDeploy(
   } finally {
     running = false;
     unwatch();
-    await lock.release().catch((error) => {
+    await lock?.release().catch((error) => {
       o.logger.warning(`Could not release the lock of ${d.path}: ${message(error)}`);
     });
   }

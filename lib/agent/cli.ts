@@ -1,7 +1,8 @@
 /**
  * The `agent` command line: `agent [--store CONNECT] [--root DIR] [--run-once] [--verbose]
  * [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME] [--log-format text|json]
- * [--command-timeout SECONDS] [--session-timeout SECONDS]`.
+ * [--command-timeout SECONDS] [--session-timeout SECONDS] [--after 'COMMAND ARG…']
+ * [--status-file FILE]`.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { connectWithRetry } from "./connect.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
 import { message } from "./identity.ts";
+import { parseAfterHook } from "./after_hook.ts";
 import { PACKAGE_MANAGERS, packageManager, type PackageManagerName } from "./packages/mod.ts";
 import { describeStep } from "./plan.ts";
 
@@ -37,6 +39,8 @@ interface AgentFlags {
   logFormat: string;
   commandTimeout: string;
   sessionTimeout: string;
+  after?: string;
+  statusFile?: string;
 }
 
 /** Builds the `agent` command. */
@@ -66,6 +70,15 @@ export function agentCommand(): Command {
       "ZooKeeper session timeout: how long the agent may be cut off (or frozen) before it loses " +
         "its host node and the app lock it holds (the server may bound it)",
       String(DEFAULT_SESSION_TIMEOUT),
+    )
+    .option(
+      "--after <command>",
+      "run COMMAND (split on whitespace, no shell) after every successful or abandoned " +
+        "deployment; its failure fails the deployment (empty: none)",
+    )
+    .option(
+      "--status-file <file>",
+      "the one-record status file for `clusterdeploy monitor` (default: <root>/etc/zim/status)",
     );
   addLogFormatOption(command)
     .addHelpText(
@@ -75,6 +88,7 @@ export function agentCommand(): Command {
     .action(async (flags: AgentFlags) => {
       const timeout = positiveSeconds("--command-timeout", flags.commandTimeout);
       const session = positiveSeconds("--session-timeout", flags.sessionTimeout);
+      const after = afterHook(flags.after);
       const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
       // One connection attempt may take as long as the session may be cut off.
       const how = {
@@ -97,6 +111,8 @@ export function agentCommand(): Command {
             packages: packageManager(flags.packageManager),
             verbose: flags.verbose,
             commandTimeoutMs: timeout * 1000,
+            after,
+            statusFile: flags.statusFile,
           };
           Deno.exitCode = flags.dryRun
             ? await dryRun(options)
@@ -163,6 +179,14 @@ async function connectDaemon(
       return await openStoreForCli(connect, how);
     }
     throw error;
+  }
+}
+
+function afterHook(text: string | undefined): string[] | null {
+  try {
+    return parseAfterHook(text);
+  } catch (error) {
+    throw new CliError(message(error), 2);
   }
 }
 

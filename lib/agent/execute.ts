@@ -17,6 +17,7 @@ import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
 import { removableEtcDir, removablePath } from "../tree/safe_values.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import type { Value } from "../tree/model.ts";
+import type { ControllerStep } from "./role_controller.ts";
 
 /** A package that is still not at the wanted version after install (and downgrade). */
 export class InstallError extends Error {
@@ -60,6 +61,10 @@ export interface ExecuteOptions {
    * failure ordering (see `app_guard.ts`); the script runs bare when undefined.
    */
   guardDeploy?: (d: Deployment, run: () => Promise<unknown>) => Promise<void>;
+  /** Runs the role controller's steps (`role-start`, `role-end`): see `role_run.ts`. */
+  controller?: { run(step: ControllerStep, commands: CommandRunner): Promise<void> };
+  /** Told before each step runs (the status file). */
+  onStep?: (step: Step) => void;
 }
 
 /** Runs `steps` in order; throws the first failure. */
@@ -67,6 +72,7 @@ export async function executePlan(steps: readonly Step[], options: ExecuteOption
   const execution = new Execution(options);
   for (const step of steps) {
     if (options.shouldAbandon?.()) throw new AbandonedError();
+    options.onStep?.(step);
     await execution.run(step);
   }
 }
@@ -95,6 +101,13 @@ class Execution {
         return this.#removePackage(step.pkg);
       case "remove-etc":
         return this.#removeEtc(step.app);
+      case "role-start":
+      case "role-end": {
+        if (this.#o.controller === undefined) {
+          throw new Error(`No role controller run for ${step.kind}`);
+        }
+        return this.#o.controller.run(step, this.#o.commands);
+      }
     }
   }
 

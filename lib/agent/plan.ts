@@ -13,6 +13,12 @@ import { formatArgv } from "../proc/types.ts";
 import { compareText, type Deployment, packageVersions } from "./deployments.ts";
 import { deployScript, type InstalledDeployment, type InstalledState } from "./installed.ts";
 import { type VcsLocation, vcsLocation } from "./vcs.ts";
+import {
+  controllerScript,
+  type ControllerStep,
+  roleLockPath,
+  roleNodePath,
+} from "./role_controller.ts";
 
 /** One step of a deployment. */
 export type Step =
@@ -22,7 +28,8 @@ export type Step =
   | { kind: "deploy"; deployment: Deployment }
   | { kind: "remove-checkout"; pkg: string }
   | { kind: "remove-package"; pkg: string }
-  | { kind: "remove-etc"; app: string };
+  | { kind: "remove-etc"; app: string }
+  | ControllerStep;
 
 /** The deploy script command for a deployment (`[-r subtype] path n`, or `-u path n`). */
 export function deployArgs(
@@ -89,5 +96,13 @@ export function describeStep(step: Step): string {
       return `remove     package ${step.pkg}`;
     case "remove-etc":
       return `remove     /etc/${step.app} (when empty)`;
+    case "role-start":
+      return `role-start take ${roleLockPath(step.role)}, then ${
+        formatArgv([controllerScript(step.pkg, "starting-deployments"), roleNodePath(step.role)])
+      }`;
+    case "role-end":
+      return `role-end   ${
+        formatArgv([controllerScript(step.pkg, "ending-deployments"), roleNodePath(step.role)])
+      }, then free ${roleLockPath(step.role)}`;
   }
 }

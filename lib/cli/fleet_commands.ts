@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { showVersion } from "../sync/cluster_version.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
+import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
 import { addStoreOption } from "./store_option.ts";
 import { withStore } from "./with_store.ts";
 
@@ -16,7 +17,7 @@ export function statusCommand(): Command {
     new Command("status")
       .description(
         "the fleet at a glance: cluster version, and each host's name, role, version, " +
-          "convergence and error",
+          "convergence and error; who holds each role lock and who waits",
       )
       .option("--json", "print JSON for scripts", false)
       .addHelpText(
@@ -25,14 +26,17 @@ export function statusCommand(): Command {
           "error — usable from monitoring.",
       ),
   ).action(async (opts: { store: string; json: boolean }) => {
-    const status = await withStore(opts.store, readFleetStatus, {
-      mustExist: true,
-      readOnly: true,
-    });
+    const [status, roleLocks] = await withStore(
+      opts.store,
+      (store) => Promise.all([readFleetStatus(store), readRoleLocks(store)]),
+      { mustExist: true, readOnly: true },
+    );
     if (opts.json) {
-      console.log(JSON.stringify({ ...status, version: status.version ?? null }, null, 2));
+      const json = { ...status, version: status.version ?? null, roleLocks };
+      console.log(JSON.stringify(json, null, 2));
     } else {
       for (const line of formatFleetStatus(status)) console.log(line);
+      for (const line of formatRoleLocks(roleLocks)) console.log(line);
     }
     if (isAlarming(status)) Deno.exitCode = 1;
   });

@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { type HostIdentity, readIdentity } from "../agent/identity.ts";
 import { scanInstalled } from "../agent/installed.ts";
+import { scanControllers } from "../agent/role_controller.ts";
 import { RealRunner } from "../proc/real.ts";
 import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import type { Store } from "../store/types.ts";
@@ -166,14 +167,16 @@ async function rootHostInput(fleet: FleetStatus, flags: PlanFlags, root: string)
     throw new CliError(`--host ${id} but --root ${root} is host ${identity.id}`);
   }
   let installed;
+  let controllers;
   try {
     installed = await scanInstalled(root);
+    controllers = await scanControllers(root);
   } catch (error) {
     throw new CliError(
       `--root ${root}: cannot read the installed state: ${(error as Error).message}`,
     );
   }
-  return { ...hostInput(fleet, flags, id, identity), installed };
+  return { ...hostInput(fleet, flags, id, identity), installed, controllers };
 }
 
 /** The plan as an operator reads it. */

@@ -11,7 +11,9 @@
 import { type Deployment, DeploymentError, deploymentsForHost } from "../agent/deployments.ts";
 import type { HostIdentity } from "../agent/identity.ts";
 import type { InstalledState } from "../agent/installed.ts";
-import { describeStep, planDeployment, type Step } from "../agent/plan.ts";
+import { describeStep, type Step } from "../agent/plan.ts";
+import { assumedControllers, controllerIn } from "../agent/role_controller.ts";
+import { planWithController } from "../agent/role_plan.ts";
 import { vcsLocation } from "../agent/vcs.ts";
 import { showVersion } from "../sync/cluster_version.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
@@ -53,6 +55,8 @@ export interface HostInput {
   converged: boolean;
   /** Its installed state, when read from a root; undefined: assume the live tree's. */
   installed?: InstalledState;
+  /** Its installed role controllers (package → checkout kind), read with `installed`. */
+  controllers?: ReadonlyMap<string, "svn" | "git" | null>;
 }
 
 /**
@@ -105,7 +109,9 @@ export function planHost(input: HostInput, live: TreeNode, desired: TreeNode): H
   }
   try {
     report.deployments = deploymentsForHost(desired, input.host);
-    report.steps = planDeployment(report.deployments, installed);
+    const controllers = input.controllers ?? assumedControllers(safeController(live, input.host));
+    const controller = controllerIn(desired, input.host);
+    report.steps = planWithController(report.deployments, installed, controller, controllers);
   } catch (error) {
     if (!(error instanceof DeploymentError)) throw error;
     report.error = error.message;
@@ -116,6 +122,16 @@ export function planHost(input: HostInput, live: TreeNode, desired: TreeNode): H
     );
   }
   return report;
+}
+
+/** The live tree's controller for `host`; none when the live tree's is broken. */
+function safeController(live: TreeNode, host: HostIdentity) {
+  try {
+    return controllerIn(live, host);
+  } catch (error) {
+    if (error instanceof DeploymentError) return null;
+    throw error;
+  }
 }
 
 /** One deployment as a line: `/cust/app 0: z4m cms 1.0`. */

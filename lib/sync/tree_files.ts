@@ -32,8 +32,11 @@ export async function listTreeFiles(dir: string): Promise<TreeFileList> {
   return { base, layers };
 }
 
-/** Paths that belong to sync and the agents, never to tree files. */
-const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks"]);
+/**
+ * Paths that belong to sync and the agents, never to tree files (sync would delete the lock
+ * requests agents keep under `/role-locks/<role>`).
+ */
+const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks", "role-locks"]);
 
 /**
  * Parses every file and builds the desired tree: `.zk` files side by side (a top-level node

@@ -48,11 +48,37 @@ async function exists(path: string): Promise<boolean> {
 
 type Reply = { code?: number; stdout?: string; timedOut?: boolean };
 
+/** What the fake commands may do to the cluster. */
+export interface FakeClusterHooks {
+  /** Another host fails (sets the cluster version to None): the role-controller `-cf-` fake. */
+  otherHostFails?: () => Promise<void>;
+}
+
+/** A role controller package (`my-0-0-rc`): installs `starting-`/`ending-deployments`. */
+const CONTROLLER = /-rc$/;
+
+/** Makes the controller scripts (or the deploy script) of a package directory. */
+async function fakeScripts(dir: string, pkg: string) {
+  await Deno.mkdir(`${dir}/bin`, { recursive: true });
+  const names = CONTROLLER.test(pkg)
+    ? ["starting-deployments", "ending-deployments"]
+    : ["zookeeper-deploy"];
+  for (const name of names) await Deno.writeTextFile(`${dir}/bin/${name}`, "");
+}
+
 /**
  * The fake commands. `echo` receives what the seed's fakes print (the command line), in order
  * with the log; output that the agent captures comes back as `stdout`.
+ *
+ * Role controller fakes (`/opt/<name>-<s>-<e>-rc/bin/…-deployments`): `starting-deployments`
+ * fails (`Busted!`) when `<s>` is 1, `ending-deployments` when `<e>` is 1; a name with `-cf-`
+ * makes `starting-deployments` simulate a failure on another host (`hooks.otherHostFails`).
  */
-export function fakeHostRunner(root: string, echo: (line: string) => void): FakeRunner {
+export function fakeHostRunner(
+  root: string,
+  echo: (line: string) => void,
+  hooks: FakeClusterHooks = {},
+): FakeRunner {
   const runner = new FakeRunner();
   const strip = (path: string) => path.startsWith(root) ? path.slice(root.length) : path;
 
@@ -93,8 +119,7 @@ export function fakeHostRunner(root: string, echo: (line: string) => void): Fake
       else if (version === "666") {
         return { code: 0, stdout: `Error: Couldn't find package ${pkg}-${version}\n` };
       }
-      await Deno.mkdir(`${root}/opt/${pkg}/bin`, { recursive: true });
-      await Deno.writeTextFile(`${root}/opt/${pkg}/bin/zookeeper-deploy`, "");
+      await fakeScripts(`${root}/opt/${pkg}`, pkg);
       await Deno.writeTextFile(`${root}/opt/${pkg}/version`, `${version}-1`);
       return {};
     }
@@ -118,9 +143,8 @@ export function fakeHostRunner(root: string, echo: (line: string) => void): Fake
   const svn = async (argv: string[]): Promise<Reply> => {
     const [, command, a, b] = argv;
     if (command === "co") {
-      await Deno.mkdir(`${b}/bin`, { recursive: true });
+      await fakeScripts(b, b.split("/").at(-1)!);
       await Deno.mkdir(`${b}/.svn`, { recursive: true });
-      await Deno.writeTextFile(`${b}/bin/zookeeper-deploy`, "");
       await Deno.writeTextFile(`${b}/url`, a);
       return {};
     }
@@ -137,6 +161,22 @@ export function fakeHostRunner(root: string, echo: (line: string) => void): Fake
     }
     echo(strip(argv[0]));
     return {};
+  });
+  runner.on((argv) => /\/bin\/(starting|ending)-deployments$/.test(argv[0]), async (argv) => {
+    echo([strip(argv[0]), ...argv.slice(1)].join(" "));
+    const pkg = argv[0].split("/").at(-3)!;
+    const starting = argv[0].endsWith("/starting-deployments");
+    const flags = /-(\d)-(\d)-rc$/.exec(pkg);
+    if (flags !== null && flags[starting ? 1 : 2] === "1") return { code: 1, stdout: "Busted!\n" };
+    if (starting && pkg.includes("-cf-")) {
+      echo("*** Simulating deployment failure on another host");
+      await hooks.otherHostFails?.();
+    }
+    return {};
+  });
+  runner.on(["echo"], (argv) => {
+    echo(argv.join(" "));
+    return { code: argv.includes("666") ? 1 : 0 };
   });
   runner.on(["chmod"], (argv) => {
     echo(argv.join(" "));

@@ -35,7 +35,13 @@ export class AgentBench {
     this.store = store;
     this.control = control;
     this.root = root;
-    this.runner = fakeHostRunner(root, (line) => this.logger.lines.push(line));
+    this.runner = fakeHostRunner(root, (line) => this.logger.lines.push(line), {
+      otherHostFails: async () => {
+        await setClusterVersion(this.control, null);
+        const agent = this.agent;
+        if (agent) await waitFor("the agent to see None", () => agent.clusterVersion === null);
+      },
+    });
   }
 
   /** The agent options for this bench. */
@@ -81,11 +87,14 @@ export class AgentBench {
     return importTree(this.control, text);
   }
 
-  /** Sets the cluster version and waits until a running agent has handled it. */
-  async setVersion(version: Value): Promise<string[]> {
+  /**
+   * Sets the cluster version and waits until a running agent has handled it (with `wait`
+   * false: only until it has seen it).
+   */
+  async setVersion(version: Value, { wait = true } = {}): Promise<string[]> {
     await setClusterVersion(this.control, version);
-    await this.caughtUp();
-    return this.take();
+    await this.caughtUp({ settle: wait });
+    return wait ? this.take() : [];
   }
 
   /** Prints `/hosts` (or `path`) with the host nodes. */
@@ -101,11 +110,11 @@ export class AgentBench {
   }
 
   /** Waits until the running agent has seen `/hosts` as it is now and finished deploying. */
-  async caughtUp(): Promise<void> {
+  async caughtUp({ settle = true } = {}): Promise<void> {
     const agent = this.agent;
     if (agent === undefined) return;
     const stat = (await this.control.get("/hosts"))?.version ?? -1;
     await waitFor("the agent to see /hosts", () => agent.observedHostsVersion >= stat);
-    await agent.settled();
+    if (settle) await agent.settled();
   }
 }

@@ -1,0 +1,199 @@
+/**
+ * Two real agents of one role, on both store kinds: they deploy one at a time under the role lock
+ * `/role-locks/<role>` (the second waits until the first's ending-deployments has run), and a host
+ * whose deployment failed keeps the role blocked until it deploys successfully.
+ */
+import { deepEqual, equal } from "node:assert/strict";
+import { Agent } from "../lib/agent/agent.ts";
+import { YumPackageManager } from "../lib/agent/packages/yum.ts";
+import { memoryLogger } from "../lib/log.ts";
+import { FakeRunner } from "../lib/proc/fake.ts";
+import { readLockRequests } from "../lib/store/persistent_lock.ts";
+import type { Store } from "../lib/store/types.ts";
+import { importTree, setClusterVersion } from "./support/agent_cluster.ts";
+import { writeFiles } from "./support/agent_fake_host.ts";
+import { STORE_KINDS } from "./support/stores.ts";
+import { waitFor } from "./support/wait.ts";
+
+const TREE = `/hosts
+  version = 1
+/roles
+  /web : lb-rc
+    version = '1.0'
+/role-locks
+  /web
+/cust
+  /app : z4m
+    version = '1'
+    /deploy
+      /web
+`;
+
+interface Host {
+  name: string;
+  agent: Agent;
+  logger: ReturnType<typeof memoryLogger>;
+  root: string;
+}
+
+/**
+ * A host of role web whose controller scripts and deploy script record events. Its deploy script
+ * fails while `failing()` is true and runs until `holdUntil()` is true (bounded).
+ */
+async function startHost(
+  name: string,
+  store: Store,
+  events: string[],
+  behaviour: { holdUntil?: () => boolean; failing?: () => boolean } = {},
+): Promise<Host> {
+  const root = await Deno.makeTempDir({ prefix: `role-lock-${name}-` });
+  await writeFiles(root, {
+    "etc/zmh/pxemac": `${name}\n`,
+    "etc/zim/role": "web\n",
+    "etc/zim/host_version": "1",
+    "opt/lb-rc/bin/starting-deployments": "",
+    "opt/z4m/bin/zookeeper-deploy": "",
+  });
+  const versions: Record<string, string> = { "lb-rc": "1.0-1", z4m: "1-1" };
+  const runner = new FakeRunner()
+    .on(["yum"], (argv) => ({
+      stdout: `Installed Packages\n${argv.at(-1)} \t${versions[argv.at(-1)!]} \tinstalled\n`,
+    }))
+    .on((argv) => argv[0].endsWith("-deployments"), (argv) => {
+      events.push(`${name} ${argv[0].split("/").at(-1)}`);
+      return {};
+    })
+    .on((argv) => argv[0].endsWith("/zookeeper-deploy"), async () => {
+      events.push(`${name} deploys`);
+      for (let i = 0; i < 400 && behaviour.holdUntil && !behaviour.holdUntil(); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return behaviour.failing?.() ? { code: 1, stdout: "broken\n" } : {};
+    });
+  const logger = memoryLogger();
+  const agent = await Agent.start({
+    store,
+    runner,
+    logger,
+    root,
+    hostName: `host-${name}`,
+    packages: new YumPackageManager(),
+  });
+  agent.watch();
+  return { name, agent, logger, root };
+}
+
+const waiting = (host: Host) => () =>
+  host.logger.lines.some((l) => l.startsWith("INFO Waiting for /role-locks/web: host "));
+
+for (const kind of STORE_KINDS) {
+  Deno.test({
+    name: `role lock on ${kind.name}: hosts of a role deploy one at a time`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const fixture = await kind.make();
+      const hosts: Host[] = [];
+      try {
+        const control = await fixture.open();
+        await importTree(control, TREE);
+        const events: string[] = [];
+        // Whoever deploys first holds its deploy script until the other is waiting for the lock.
+        const other = (name: string) => hosts.find((h) => h.name !== name)!;
+        for (const name of ["a", "b"]) {
+          hosts.push(
+            await startHost(name, await fixture.open(), events, {
+              holdUntil: () => waiting(other(name))(),
+            }),
+          );
+        }
+        await setClusterVersion(control, 2);
+        await waitFor("both hosts at version 2", () => hosts.every((h) => h.agent.version === 2));
+        const first = events[0].split(" ")[0];
+        const second = first === "a" ? "b" : "a";
+        deepEqual(events, [
+          `${first} starting-deployments`,
+          `${first} deploys`,
+          `${first} ending-deployments`,
+          `${second} starting-deployments`,
+          `${second} deploys`,
+          `${second} ending-deployments`,
+        ]);
+        equal(waiting(hosts.find((h) => h.name === second)!)(), true);
+        equal(waiting(hosts.find((h) => h.name === first)!)(), false);
+        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
+      } finally {
+        for (const host of hosts) {
+          await host.agent.close();
+          await Deno.remove(host.root, { recursive: true });
+        }
+        await fixture.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name: `role lock on ${kind.name}: a failed host keeps the role blocked until it is fixed`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const fixture = await kind.make();
+      const hosts: Host[] = [];
+      try {
+        const control = await fixture.open();
+        await importTree(control, TREE);
+        const events: string[] = [];
+        let broken = true;
+        // a's deploy script fails while broken; once b runs, it holds on until b waits its turn
+        // (so that b queues behind a's request rather than seeing ALL STOP first).
+        hosts.push(
+          await startHost("a", await fixture.open(), events, {
+            failing: () => broken,
+            holdUntil: () => hosts.length < 2 || waiting(hosts[1])(),
+          }),
+        );
+        // a fails: ALL STOP, and its request stays in the queue.
+        await setClusterVersion(control, 2);
+        await waitFor(
+          "a to fail",
+          () => a().logger.lines.includes("CRITICAL FAILED deploying version 2"),
+        );
+        deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
+          "a",
+        ]);
+        // b joins and is told to deploy; it queues behind a's kept request.
+        hosts.push(await startHost("b", await fixture.open(), events));
+        await setClusterVersion(control, 3);
+        await waitFor("b to wait", waiting(hosts[1]));
+        await waitFor(
+          "a to fail again",
+          () => a().logger.lines.includes("CRITICAL FAILED deploying version 3"),
+        );
+        deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
+          "a",
+          "b",
+        ]);
+        equal(events.includes("b starting-deployments"), false);
+        // Fixed: a deploys (adopting its request), then b gets its turn.
+        broken = false;
+        await setClusterVersion(control, 4);
+        await waitFor("both hosts at version 4", () => hosts.every((h) => h.agent.version === 4));
+        equal(
+          events.indexOf("b starting-deployments") > events.lastIndexOf("a ending-deployments"),
+          true,
+        );
+        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
+      } finally {
+        for (const host of hosts) {
+          await host.agent.close();
+          await Deno.remove(host.root, { recursive: true });
+        }
+        await fixture.close();
+      }
+
+      function a() {
+        return hosts[0];
+      }
+    },
+  });
+}
