@@ -14,13 +14,13 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { HOSTS_PATH as HOSTS, sameVersion, showVersion } from "../sync/cluster_version.ts";
-import { decodeProperties, encodeProperties } from "../tree/codec.ts";
-import type { Properties, Value } from "../tree/model.ts";
+import { decodeProperties } from "../tree/codec.ts";
+import type { Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
-import { updateProperties } from "../store/tree_io.ts";
 import { CompletedScripts, guardDeploy } from "./app_guard.ts";
 import { CommandRunner } from "./command.ts";
 import { registerHost } from "./register.ts";
+import { hostProperties, HostReport } from "./host_report.ts";
 import { type DesiredSource, TreeWalkSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import { checkDeployments } from "./check.ts";
@@ -83,13 +83,12 @@ export interface HostPlan {
 export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const host = await readIdentity(options.root, options.hostName);
   const hostVersion = await readHostVersion(options.root);
-  const hosts = await options.store.get(HOSTS);
-  const clusterVersion = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
+  const cluster = await clusterVersion(options.store);
   const source = options.source ?? new TreeWalkSource(options.store);
   const desired = await source.read(host);
   checkDeployments(desired);
   const { steps } = await planHostSteps(options.store, options.root, host, desired);
-  return { host, clusterVersion, hostVersion, steps };
+  return { host, clusterVersion: cluster, hostVersion, steps };
 }
 
 export { AGENT_LOCKS, appLockPath } from "./app_guard.ts";
@@ -102,12 +101,11 @@ export class Agent {
   verbose: boolean;
   readonly #o: AgentOptions;
   readonly #source: DesiredSource;
-  readonly #handle: EphemeralHandle;
+  readonly #report: HostReport;
   readonly #status: StatusFile;
   #version: Value;
   #cluster: Value = null;
   #clusterStat = -1;
-  #error: string | null = null;
   #failed?: { version: Value; stat: number };
   #completed?: CompletedScripts;
   #stopped = false;
@@ -115,8 +113,6 @@ export class Agent {
   #running?: Promise<void>;
   #closed = false;
   readonly #stopping = new AbortController();
-  #dirty = false;
-  #allStopOwed = false;
   #unwatch?: () => void;
   #unstate?: () => void;
   #retryTimer?: ReturnType<typeof setTimeout>;
@@ -130,7 +126,7 @@ export class Agent {
     this.#o = options;
     this.host = host;
     this.#version = version;
-    this.#handle = handle;
+    this.#report = new HostReport(options.store, options.logger, host, handle, version);
     this.verbose = options.verbose ?? false;
     this.#source = options.source ?? new TreeWalkSource(options.store);
     const statusFile = options.statusFile === undefined
@@ -186,8 +182,7 @@ export class Agent {
     });
     this.#unstate = store.onState((state) => {
       if (state !== "connected") return;
-      if (this.#allStopOwed) void this.#allStop();
-      if (this.#dirty) void this.#publish();
+      this.#report.retryOwed();
       this.#kick();
     });
     this.#kick();
@@ -215,9 +210,7 @@ export class Agent {
     this.#unwatch?.();
     this.#unstate?.();
     await this.settled();
-    await this.#handle.remove().catch((e) => {
-      this.#o.logger.warning(`Could not remove ${this.#handle.path}: ${message(e)}`);
-    });
+    await this.#report.remove();
   }
 
   #observe(data: string, stat: number) {
@@ -319,8 +312,7 @@ export class Agent {
       this.#completed = undefined;
       this.#version = version;
       this.#failed = undefined;
-      this.#error = null;
-      await this.#publish();
+      await this.#report.deployed(version);
       logger.info(`Done deploying version ${show(version)}`);
       await this.#after(version, stat, commands);
     } catch (error) {
@@ -371,45 +363,19 @@ export class Agent {
   }
 
   /**
-   * ALL STOP for `error`: the cluster version becomes None and the host node gets `error`.
-   * Done before the app lock is left when a deploy script fails (and at the latest in `#fail`).
+   * ALL STOP for `error` (see `host_report.ts`). Done before the app lock is left when a deploy
+   * script fails (and at the latest in `#fail`).
    */
   async #stopCluster(error: unknown) {
     this.#stopped = true;
-    this.#error = message(error);
-    await this.#allStop();
-    await this.#publish();
-  }
-
-  /** Sets the cluster version to None (ALL STOP); owed again after a reconnect if it fails. */
-  async #allStop() {
-    this.#allStopOwed = true;
-    try {
-      await updateProperties(this.#o.store, HOSTS, (p) => ({ ...p, version: null }));
-      this.#allStopOwed = false;
-    } catch (error) {
-      this.#o.logger.error(`Could not set the cluster version to None: ${message(error)}`);
-    }
-  }
-
-  /** Writes the host node's data; retried after a reconnect if it fails. */
-  async #publish() {
-    this.#dirty = true;
-    const properties = hostProperties(this.host, this.#version);
-    if (this.#error !== null) properties.error = this.#error;
-    try {
-      await this.#handle.update(encodeProperties(properties));
-      this.#dirty = false;
-    } catch (error) {
-      this.#o.logger.warning(`Could not update ${this.#handle.path}: ${message(error)}`);
-    }
+    await this.#report.stopCluster(error);
   }
 }
 
-function hostProperties(host: HostIdentity, version: Value): Properties {
-  const properties: Properties = { name: host.name, version };
-  if (host.role !== null) properties.role = host.role;
-  return properties;
+/** The cluster version as the store has it now (a fresh read, not the watched value). */
+async function clusterVersion(store: Store): Promise<Value> {
+  const hosts = await store.get(HOSTS);
+  return hosts === null ? null : decodeProperties(hosts.data).version ?? null;
 }
 
 function show(version: Value | undefined): string {
