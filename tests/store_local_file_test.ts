@@ -139,7 +139,7 @@ Deno.test(
 );
 
 Deno.test(
-  "read-only tree export never rewrites an SQLite store file",
+  "read-only tree export, status and monitor never rewrite an SQLite store file",
   options,
   () =>
     withTempDir(async (dir) => {
@@ -156,7 +156,8 @@ Deno.test(
       );
       db.close();
       const before = await snapshot(file);
-      for (const args of [["tree", "export", "--ephemeral"], ["status"]]) {
+      const monitor = ["monitor", "--status-file", `${dir}/status`];
+      for (const args of [["tree", "export", "--ephemeral"], ["status"], monitor]) {
         const run = await runEntrypoint("main.ts", [...args, "--store", `file:${file}`]);
         equal(await snapshot(file), before, `${args.join(" ")}: ${run.stderr}`);
         if (args[0] === "tree") {

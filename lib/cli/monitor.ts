@@ -99,7 +99,7 @@ export function monitorCommand(): Command {
       const error = seconds(opts.error, "--error");
       let result: { code: number; line: string };
       try {
-        const store = await openStoreForCli(opts.store, { mustExist: true });
+        const store = await openStoreForCli(opts.store, { mustExist: true, readOnly: true });
         try {
           result = await runMonitor(store, { ...opts, warn, error });
         } finally {
