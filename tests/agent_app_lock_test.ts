@@ -3,16 +3,17 @@
  * two hosts never run the same app's script at once (and a waiting host says why it waits).
  * Different apps deploy in parallel.
  */
-import { deepEqual, equal } from "node:assert/strict";
-import { CompletedScripts, guardDeploy } from "../lib/agent/app_guard.ts";
+import { deepEqual, equal, rejects } from "node:assert/strict";
+import { appLockPath, CompletedScripts, guardDeploy } from "../lib/agent/app_guard.ts";
 import { CommandRunner } from "../lib/agent/command.ts";
 import type { Deployment } from "../lib/agent/deployments.ts";
-import { executePlan } from "../lib/agent/execute.ts";
+import { AbandonedError, executePlan } from "../lib/agent/execute.ts";
 import { packageManager } from "../lib/agent/packages/mod.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { FakeRunner } from "../lib/proc/fake.ts";
 import { encodeProperties } from "../lib/tree/codec.ts";
 import type { Store } from "../lib/store/types.ts";
+import { acquireRecipeLock } from "../lib/store/recipe_lock.ts";
 import { localFixture } from "./support/stores.ts";
 
 function deployment(path: string): Deployment {
@@ -116,6 +117,63 @@ Deno.test("different apps deploy at the same time on different hosts", async () 
       host("b", await fixture.open(), ["/cust/two"], events, "a starts /cust/one"),
     ]);
     equal(events.includes("a waits") || events.includes("b waits"), false);
+  } finally {
+    await fixture.close();
+  }
+});
+
+Deno.test("under a role controller: no app lock, but the re-check and the failure ordering hold", async () => {
+  const fixture = await localFixture();
+  try {
+    const store = await fixture.open();
+    await store.create("/hosts", encodeProperties({ version: 1 }));
+    // An operator pauses the app with a standard lock client: only the role lock counts here.
+    const paused = await acquireRecipeLock(await fixture.open(), appLockPath("/cust/app"), {
+      identifier: "operator",
+    });
+    const events: string[] = [];
+    let underway = false;
+    const guard = (run: () => Promise<unknown>) =>
+      guardDeploy(
+        {
+          store,
+          logger: memoryLogger(),
+          host: { id: "id-a", name: "a", role: "web" },
+          version: 1,
+          completed: new CompletedScripts(1),
+          stopCluster: (error) => {
+            events.push(`stop: ${(error as Error).message}`);
+            return Promise.resolve();
+          },
+          appLock: false,
+          // Bounded, so that a wait for the paused app fails the test instead of hanging it.
+          signal: AbortSignal.timeout(2_000),
+          mayAbandon: () => !underway,
+        },
+        deployment("/cust/app"),
+        run,
+      );
+    await guard(() => Promise.resolve(events.push("ran")));
+    deepEqual(events, ["ran"]);
+    equal((await store.get(appLockPath("/cust/app")))?.children.length, 1);
+
+    // The cluster stops: abandoned before starting-deployments ran, completed after.
+    await store.set("/hosts", encodeProperties({ version: null }));
+    await rejects(guard(() => Promise.resolve(events.push("ran again"))), AbandonedError);
+    underway = true;
+    await guard(() => Promise.resolve(events.push("completed")));
+    deepEqual(events, ["ran", "completed"]);
+
+    // A failing script stops the cluster before the guard gives the failure back.
+    await rejects(
+      guard(() => {
+        events.push("fails");
+        return Promise.reject(new Error("boom"));
+      }).finally(() => events.push("guard done")),
+      /boom/,
+    );
+    deepEqual(events.slice(2), ["fails", "stop: boom", "guard done"]);
+    await paused.release();
   } finally {
     await fixture.close();
   }
