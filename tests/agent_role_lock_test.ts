@@ -83,6 +83,22 @@ async function startHost(
   return { name, agent, logger, root };
 }
 
+/** `store`, but while `muted()` its watches of `/hosts` report nothing (a late notification). */
+function lateHostsWatch(store: Store, muted: () => boolean): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === "watch") {
+        return (path: string, onChange: Parameters<Store["watch"]>[1]) =>
+          target.watch(path, (node) => {
+            if (path !== "/hosts" || !muted()) onChange(node);
+          });
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 const waiting = (host: Host) => () =>
   host.logger.lines.some((l) => l.startsWith("INFO Waiting for /role-locks/web: host "));
 
@@ -121,6 +137,53 @@ for (const kind of STORE_KINDS) {
         ]);
         equal(waiting(hosts.find((h) => h.name === second)!)(), true);
         equal(waiting(hosts.find((h) => h.name === first)!)(), false);
+        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
+      } finally {
+        for (const host of hosts) {
+          await host.agent.close();
+          await Deno.remove(host.root, { recursive: true });
+        }
+        await fixture.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name: `role lock on ${kind.name}: a host whose turn comes reads the cluster version again`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const fixture = await kind.make();
+      const hosts: Host[] = [];
+      try {
+        const control = await fixture.open();
+        await importTree(control, TREE);
+        const events: string[] = [];
+        let stopped = false;
+        // a deploys first and holds on until the cluster is stopped; b's agent hears of the
+        // stop late, so only a fresh read once it holds the role lock can tell it.
+        hosts.push(
+          await startHost("a", await fixture.open(), events, { holdUntil: () => stopped }),
+        );
+        await setClusterVersion(control, 2);
+        await waitFor("a to deploy", () => events.includes("a deploys"));
+        const b = await startHost("b", lateHostsWatch(await fixture.open(), () => stopped), events);
+        hosts.push(b);
+        await waitFor("b to wait", waiting(b));
+        stopped = true;
+        await setClusterVersion(control, null);
+        await waitFor("a to finish", () => hosts[0].agent.version === 2);
+        await waitFor(
+          "b to abandon",
+          () =>
+            b.logger.lines.includes(
+              "WARNING Abandoning deployment because cluster version is None",
+            ),
+        );
+        await b.agent.settled();
+        // a's deployment was under way: completed. b started nothing and gave its turn back.
+        deepEqual(events, ["a starting-deployments", "a deploys", "a ending-deployments"]);
+        equal(b.agent.version, 1);
         deepEqual(await readLockRequests(control, "/role-locks/web"), []);
       } finally {
         for (const host of hosts) {

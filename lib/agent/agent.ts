@@ -277,7 +277,7 @@ export class Agent {
         store,
         host: this.host,
         logger,
-        shouldAbandon: () => this.#cluster === null,
+        shouldAbandon: async () => this.#cluster === null || await clusterVersion(store) === null,
         onWait: (what) => this.#status.write(version, what),
         signal: this.#stopping.signal,
       });

@@ -31,8 +31,11 @@ export interface ControllerRunOptions {
   host: HostIdentity;
   /** For the waiting message. */
   logger: Logger;
-  /** True when the deployment must be abandoned (checked once the lock is held). */
-  shouldAbandon: () => boolean;
+  /**
+   * True when the deployment must be abandoned (checked once the lock is held, so that a host
+   * whose turn comes after a failure elsewhere reads the cluster version again).
+   */
+  shouldAbandon: () => boolean | Promise<boolean>;
   /** Told what the agent is waiting for (the status file). */
   onWait?: (what: string) => void;
   /** Stops waiting for the role lock (the agent is closing). */
@@ -73,7 +76,7 @@ export class ControllerRun {
         this.#o.onWait?.(`waiting for ${path}`);
       },
     });
-    if (this.#o.shouldAbandon()) {
+    if (await this.#o.shouldAbandon()) {
       // Nothing was started: give the turn back (an adopted request stays, as it was).
       if (!lock.adopted) await lock.release();
       throw new AbandonedError();
