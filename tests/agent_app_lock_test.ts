@@ -122,18 +122,18 @@ Deno.test("different apps deploy at the same time on different hosts", async () 
   }
 });
 
-Deno.test("under a role controller: no app lock, but the re-check and the failure ordering hold", async () => {
+Deno.test("under a role controller: the app lock still counts, the re-check and the failure ordering hold", async () => {
   const fixture = await localFixture();
   try {
     const store = await fixture.open();
     await store.create("/hosts", encodeProperties({ version: 1 }));
-    // An operator pauses the app with a standard lock client: only the role lock counts here.
+    // An operator pauses the app with a standard lock client: hosts under a role wait too.
     const paused = await acquireRecipeLock(await fixture.open(), appLockPath("/cust/app"), {
       identifier: "operator",
     });
     const events: string[] = [];
     let underway = false;
-    const guard = (run: () => Promise<unknown>) =>
+    const guard = (run: () => Promise<unknown>, signal = AbortSignal.timeout(5_000)) =>
       guardDeploy(
         {
           store,
@@ -145,17 +145,21 @@ Deno.test("under a role controller: no app lock, but the re-check and the failur
             events.push(`stop: ${(error as Error).message}`);
             return Promise.resolve();
           },
-          appLock: false,
-          // Bounded, so that a wait for the paused app fails the test instead of hanging it.
-          signal: AbortSignal.timeout(2_000),
+          // Bounded, so that a wait for the paused app ends instead of hanging the test.
+          signal,
           mayAbandon: () => !underway,
         },
         deployment("/cust/app"),
         run,
       );
+    await rejects(
+      guard(() => Promise.resolve(events.push("ran while paused")), AbortSignal.timeout(300)),
+    );
+    equal(events.length, 0);
+    await paused.release();
     await guard(() => Promise.resolve(events.push("ran")));
     deepEqual(events, ["ran"]);
-    equal((await store.get(appLockPath("/cust/app")))?.children.length, 1);
+    equal((await store.get(appLockPath("/cust/app")))?.children.length, 0);
 
     // The cluster stops: abandoned before starting-deployments ran, completed after.
     await store.set("/hosts", encodeProperties({ version: null }));
@@ -173,7 +177,6 @@ Deno.test("under a role controller: no app lock, but the re-check and the failur
       /boom/,
     );
     deepEqual(events.slice(2), ["fails", "stop: boom", "guard done"]);
-    await paused.release();
   } finally {
     await fixture.close();
   }

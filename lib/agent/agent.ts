@@ -297,9 +297,8 @@ export class Agent {
               completed,
               stopCluster: (error) => this.#stopCluster(error),
               signal: this.#stopping.signal,
-              // Under a role controller the role lock replaces the app locks, and a deployment
-              // whose starting-deployments ran is completed, never abandoned.
-              appLock: controller === null,
+              // Under a role controller a deployment whose starting-deployments ran is
+              // completed, never abandoned (the host is not left out of rotation).
               mayAbandon: () => !roleRun.underway,
             },
             d,

@@ -12,10 +12,11 @@
  *    the lock is left, so the next host in the queue sees it;
  * 5. while the lock is held, an expired session is reported: the lock is gone with it.
  *
- * Under a role controller (`appLock: false`) the persistent role lock replaces the app lock:
- * no app lock is taken, but the re-check and the failure ordering stay; once the role's
- * `starting-deployments` has run (`mayAbandon` false) the deployment is completed, never
- * abandoned, so the host is not left out of rotation.
+ * Under a role controller the app lock is taken too (inside the role lock: hosts of different
+ * roles may share an app, and an operator may pause an app with any standard lock client); once
+ * the role's `starting-deployments` has run (`mayAbandon` false) the deployment is completed,
+ * never abandoned, so the host is not left out of rotation. No deadlock: an app lock is never
+ * held while waiting for another lock.
  *
  * @module
  */
@@ -80,8 +81,6 @@ export interface AppGuardOptions {
   stopCluster: (error: unknown) => Promise<void>;
   /** Aborted when the agent stops: waiting for the lock ends (`StoreError` `CLOSED`). */
   signal?: AbortSignal;
-  /** Take the app lock (default true; false under a role controller, whose lock replaces it). */
-  appLock?: boolean;
   /** Whether a changed cluster version may still abandon the deployment (default: always). */
   mayAbandon?: () => boolean;
 }
@@ -96,7 +95,7 @@ export async function guardDeploy(
     o.logger.info(`Already deployed ${d.path} ${d.n} for this version; not running it again`);
     return;
   }
-  const lock = o.appLock === false ? null : await acquireRecipeLock(o.store, appLockPath(d.path), {
+  const lock = await acquireRecipeLock(o.store, appLockPath(d.path), {
     identifier: lockIdentifier(o.host),
     signal: o.signal,
     onWait: (holder, node) =>
@@ -106,7 +105,7 @@ export async function guardDeploy(
   });
   let running = false;
   const unwatch = o.store.onState((state) => {
-    if (state === "expired" && running && lock !== null) {
+    if (state === "expired" && running) {
       o.logger.warning(`Session expired while deploying ${d.path}; another host may deploy it now`);
     }
   });
@@ -127,7 +126,7 @@ export async function guardDeploy(
   } finally {
     running = false;
     unwatch();
-    await lock?.release().catch((error) => {
+    await lock.release().catch((error) => {
       o.logger.warning(`Could not release the lock of ${d.path}: ${message(error)}`);
     });
   }
