@@ -5,6 +5,7 @@
  */
 import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
+import { RetryingReads } from "../store/reconnect.ts";
 import { CliError } from "./run.ts";
 
 /** Whether `connect` names an embedded store whose file does not exist yet. */
@@ -26,6 +27,11 @@ export interface OpenForCli {
    * refused (opening it would create an empty one) instead of created.
    */
   mustExist?: boolean;
+  /**
+   * Retry reads across a lost connection, for at most this many milliseconds unreachable
+   * (`--timeout`); without it a lost connection fails the reads in flight.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -69,7 +75,8 @@ export async function withStore<T>(
   fn: (store: Store) => Promise<T>,
   how: OpenForCli = {},
 ): Promise<T> {
-  const store = await openStoreForCli(connect, how);
+  const opened = await openStoreForCli(connect, how);
+  const store = how.timeoutMs === undefined ? opened : new RetryingReads(opened, how.timeoutMs);
   try {
     return await fn(store);
   } finally {

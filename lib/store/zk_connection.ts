@@ -336,7 +336,11 @@ export class ZkConnection {
         resolve();
       }
       client.once("disconnected", done);
-      client.close();
+      try {
+        client.close();
+      } catch {
+        done(); // a new client (after an expiry) without a socket yet: nothing to close
+      }
     });
     stopClient(client);
   }

@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { openStoreForCli } from "../cli/with_store.ts";
+import { timeoutOption } from "../cli/store_option.ts";
 import { syncRepository } from "./sync.ts";
 
 /** The default ZooKeeper connect string. */
@@ -38,6 +39,7 @@ export function syncCommand(): Command {
     .option("--tree-dir <dir>", "working checkout (default: a per-URL directory in ~/.cache)")
     .option("--dry-run", "print what would change; change nothing", false)
     .option("--force", "sync even while some hosts have not converged", false)
+    .addOption(timeoutOption())
     .addOption(
       new Option("--log-format <format>", "log as text lines or JSON lines")
         .choices(["text", "json"]).default("text"),
@@ -45,7 +47,10 @@ export function syncCommand(): Command {
     .option("--verbose", "also log debug detail", false)
     .addHelpText(
       "after",
-      "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
+      "\nA lost ZooKeeper connection (server restart, leader election) is waited for: the import " +
+        "then re-reads the tree and goes on. Sync fails (exit 1, version not bumped) only when " +
+        "the session expired or ZooKeeper stayed unreachable past --timeout." +
+        "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
     )
     .action(async (repoUrl: string, opts: {
       store: string;
@@ -53,6 +58,7 @@ export function syncCommand(): Command {
       treeDir?: string;
       dryRun: boolean;
       force: boolean;
+      timeout: number;
       logFormat: string;
       verbose: boolean;
     }) => {
@@ -68,6 +74,7 @@ export function syncCommand(): Command {
           treeDir: opts.treeDir ?? defaultTreeDir(repoUrl),
           dryRun: opts.dryRun,
           force: opts.force,
+          timeoutMs: opts.timeout,
         });
         Deno.exitCode = result.exitCode;
       } finally {

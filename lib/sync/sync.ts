@@ -7,7 +7,8 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type Store, StoreError } from "../store/types.ts";
-import { applyOps, readTree, updateProperties } from "../store/tree_io.ts";
+import { readTree, updateProperties } from "../store/tree_io.ts";
+import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
@@ -16,6 +17,7 @@ import { HOSTS_PATH, showVersion } from "./cluster_version.ts";
 import { decideSync, type HostVersion } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
+import { importTree } from "./import.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -43,6 +45,8 @@ export interface SyncOptions {
   force?: boolean;
   /** Receives the dry-run plan, one line at a time (default: standard output). */
   out?: (line: string) => void;
+  /** How long the store may stay unreachable before the run gives up (default 60 000 ms). */
+  timeoutMs?: number;
 }
 
 /** How a run ended. */
@@ -80,7 +84,9 @@ const refused = (status: SyncStatus, extra: Partial<SyncResult> = {}): SyncResul
 
 /** Runs one sync. Never throws for expected failures: they are logged and returned. */
 export async function syncRepository(options: SyncOptions): Promise<SyncResult> {
-  const { store, log } = options;
+  const { log } = options;
+  // Reads wait for a lost connection to come back (up to the timeout) instead of failing.
+  const store = new RetryingReads(options.store, options.timeoutMs);
   let commit: string;
   try {
     commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
@@ -121,6 +127,7 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     log.error("Refused to update zookeeper tree, couldn't obtain cluster lock");
     return refused("locked", { commit });
   }
+  const connection = new ConnectionWatch(store, options.timeoutMs);
   try {
     log.info("Version mismatch detected, resyncing");
     let desired: TreeNode;
@@ -146,15 +153,31 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     const progress = diff.ops.length >= PROGRESS_THRESHOLD
       ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
       : undefined;
-    const applied = await applyOps(store, diff.ops, progress);
+    const applied = await importTree(store, {
+      connection,
+      plan: diff,
+      replan: async () => planImport(desired, await readLive(store, desired)),
+      log,
+      onProgress: progress,
+    });
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
-    if (!await bumpVersion(store, commit, log)) return refused("all-stop", { commit });
+    const bumped = await connection.run(() => bumpVersion(store, commit, log), {
+      keepSession: true,
+    });
+    if (!bumped) return refused("all-stop", { commit });
     return ok("synced", { commit, changes: diff.ops.length });
   } catch (error) {
-    log.error(`Sync failed: ${message(error)}`);
+    const rerun = error instanceof ConnectionGivenUp
+      ? "; the cluster version was not bumped: run sync again"
+      : "";
+    log.error(`Sync failed: ${message(error)}${rerun}`);
     return refused("failed", { commit });
   } finally {
-    await lock?.release();
+    // Not waiting on a cluster given up: the lock then goes with the session.
+    await connection.run(async () => await lock?.release()).catch((error) =>
+      log.warning(`Could not release the cluster lock (${message(error)})`)
+    );
+    connection.stop();
   }
 }
 
