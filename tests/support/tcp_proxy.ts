@@ -16,9 +16,9 @@ export interface TcpProxy {
   /** Accepts and forwards connections again. */
   resume(): void;
   /**
-   * Once a connection has carried `bytes` from the server to the client, cuts every connection
-   * (in the middle of whatever answer was passing: the client loses a request in flight), once;
-   * with `pause`, also refuses new connections until `resume`.
+   * Once `bytes` more have gone from the server to the client, cuts every connection (in the
+   * middle of whatever answer was passing: the client loses a request in flight), once; with
+   * `pause`, also refuses new connections until `resume`. `cutAfter(0)` cuts at the next answer.
    */
   cutAfter(bytes: number, options?: { pause?: boolean }): void;
   /** How many cuts `cutAfter` has made. */
@@ -63,7 +63,7 @@ export function startTcpProxy(targetPort: number): TcpProxy {
   const open = new Set<Deno.Conn>();
   let paused = false;
   let closed = false;
-  let cut: { bytes: number; pause: boolean } | undefined;
+  let cut: { remaining: number; pause: boolean } | undefined;
   let cuts = 0;
   const pumps: Promise<void>[] = [];
   const cutAll = () => {
@@ -96,13 +96,13 @@ export function startTcpProxy(targetPort: number): TcpProxy {
       }
       open.add(client);
       open.add(server);
-      let toClient = 0;
       const gate: Gate = (n) => {
-        if (cut === undefined || toClient + n <= cut.bytes) {
-          toClient += n;
+        if (cut === undefined) return n;
+        if (n <= cut.remaining) {
+          cut.remaining -= n;
           return n;
         }
-        const pass = Math.max(0, cut.bytes - toClient);
+        const pass = cut.remaining;
         if (cut.pause) paused = true;
         cut = undefined;
         cuts++;
@@ -129,7 +129,7 @@ export function startTcpProxy(targetPort: number): TcpProxy {
       return cuts;
     },
     cutAfter(bytes, options = {}) {
-      cut = { bytes, pause: options.pause ?? false };
+      cut = { remaining: bytes, pause: options.pause ?? false };
     },
     async close() {
       closed = true;
