@@ -162,7 +162,7 @@ Deno.test({
       // The next answer is the last transaction's: applied by the server, lost on the way back.
       const fault = atFirstProgress(() => Promise.resolve(proxy.cutAfter(0)));
       const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
-      ok(await fault.struck());
+      ok(await fault.struck(), lines.join("\n"));
       equal(proxy.cuts, 1);
       equal(result.status, "synced", lines.join("\n"));
       ok(lostLine(lines), lines.join("\n"));
@@ -198,14 +198,14 @@ Deno.test({
   async fn() {
     const server = await startZooKeeper();
     const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-    const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 1_000 });
+    const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 4_000 });
     try {
       const repo = await bigRepo(work);
       const fault = atFirstProgress(() => server.stop());
       const { result, lines } = await runSync(store, repo.path, work, fault.onLine, {
         timeoutMs: 1_500,
       });
-      ok(await fault.struck());
+      ok(await fault.struck(), lines.join("\n"));
       equal(result.status, "failed");
       equal(result.exitCode, 1);
       ok(
@@ -241,7 +241,7 @@ Deno.test({
     const proxy = startTcpProxy(server.port);
     const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
     const direct = await connectZooKeeper(server.connect);
-    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 1_000 });
+    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 4_000 });
     try {
       const repo = await bigRepo(work);
       const fault = atFirstProgress(async () => {
@@ -251,7 +251,7 @@ Deno.test({
         proxy.resume();
       });
       const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
-      ok(await fault.struck());
+      ok(await fault.struck(), lines.join("\n"));
       equal(result.status, "failed");
       ok(
         lines.some((line) =>
