@@ -81,8 +81,13 @@ export class ConnectionWatch {
   readonly #timeoutMs: number;
   readonly #unsubscribe: () => void;
   #expired = false;
-  /** When the store became unreachable (a `disconnected` event or a request's `CONNECTION`). */
+  /** When the store reported itself disconnected (until it reports `connected`). */
   #downSince: number | undefined;
+  /**
+   * When requests began to fail with `CONNECTION` while the store did not report a disconnection
+   * (no answer in time: a hung server); until it answers again.
+   */
+  #failingSince: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #running = new Set<Running>();
 
@@ -116,6 +121,7 @@ export class ConnectionWatch {
 
   #up(): void {
     this.#downSince = undefined;
+    this.#failingSince = undefined;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -142,10 +148,14 @@ export class ConnectionWatch {
     );
   }
 
-  /** Throws when the run must give up now. */
-  #check(keepSession: boolean): void {
+  /**
+   * Throws when the run must give up now. Requests that failed before this run began do not
+   * stop its first attempt (the store may answer again).
+   */
+  #check(keepSession: boolean, firstAttempt: boolean): void {
     if (keepSession && this.#expired) throw this.#expiredError();
-    if (this.#downSince !== undefined && Date.now() - this.#downSince >= this.#timeoutMs) {
+    const since = this.#downSince ?? (firstAttempt ? undefined : this.#failingSince);
+    if (since !== undefined && Date.now() - since >= this.#timeoutMs) {
       throw this.#unreachableError();
     }
   }
@@ -162,7 +172,7 @@ export class ConnectionWatch {
     let lost = false;
     let conflicts = 0;
     for (let attempt = 1;; attempt++) {
-      this.#check(keepSession);
+      this.#check(keepSession, attempt === 1);
       const controller = new AbortController();
       let running!: Running;
       const givenUp = new Promise<never>((_, reject) => {
@@ -177,23 +187,31 @@ export class ConnectionWatch {
       givenUp.catch(() => {}); // only raced
       this.#running.add(running);
       try {
-        return await Promise.race([step(attempt, controller.signal), givenUp]);
+        const result = await Promise.race([step(attempt, controller.signal), givenUp]);
+        this.answered();
+        return result;
       } catch (error) {
         if (controller.signal.aborted) throw controller.signal.reason;
         if (isConnectionLoss(error)) {
           lost = true;
-          // A request that got no answer while the store looked connected: unreachable now.
-          this.#down();
+          // No answer while the store looked connected: failing since now (no timer: the
+          // requests of the next attempt end with an answer or their own timeout).
+          if (this.#downSince === undefined) this.#failingSince ??= Date.now();
         } else if (!(lost && options.retryAfterLoss?.(error) && ++conflicts <= 5)) {
           throw error;
         }
-        this.#check(keepSession);
+        this.#check(keepSession, false);
         options.onRetry?.(error, attempt);
         await Promise.race([delay(Math.min(1_000, 50 * 2 ** attempt)), givenUp]);
       } finally {
         this.#running.delete(running);
       }
     }
+  }
+
+  /** Tells the watch the store answered (work went on): it is not failing any more. */
+  answered(): void {
+    this.#failingSince = undefined;
   }
 
   /** Stops following the store. */

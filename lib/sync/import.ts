@@ -51,6 +51,7 @@ export function importTree(store: Store, options: ImportOptions): Promise<ApplyR
     if (attempt > 1) log.info(`Re-read the tree: ${plan.ops.length} changes left to import`);
     return await applyOps(store, plan.ops, (done, total) => {
       signal.throwIfAborted(); // given up: write nothing more
+      options.connection.answered();
       options.onProgress?.(done, total);
     });
   }, {

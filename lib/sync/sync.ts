@@ -175,7 +175,9 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
   } finally {
     // Not waiting on a cluster given up: the lock then goes with the session.
     await connection.run(async () => await lock?.release()).catch((error) =>
-      log.warning(`Could not release the cluster lock (${message(error)})`)
+      log.warning(
+        `Could not release the cluster lock (${message(error)}); it goes with the session`,
+      )
     );
     connection.stop();
   }

@@ -41,6 +41,10 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and data (after `stop`). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered. */
+  freeze(): void;
+  /** Lets it run again (SIGCONT). */
+  thaw(): void;
   /** Stops it and removes its data. */
   close(): Promise<void>;
 }
@@ -128,6 +132,9 @@ function serverProcess(mainClass: string, config: string, clientPort: number) {
       }).spawn();
       await waitForPort(clientPort, 20_000);
     },
+    signal(signal: Deno.Signal): void {
+      child?.kill(signal);
+    },
     async kill(): Promise<void> {
       if (child === undefined) return;
       try {
@@ -155,7 +162,10 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     port,
     stop: server.kill,
     start: server.start,
+    freeze: () => server.signal("SIGSTOP"),
+    thaw: () => server.signal("SIGCONT"),
     async close() {
+      server.signal("SIGCONT");
       await server.kill();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
