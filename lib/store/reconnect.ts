@@ -68,6 +68,14 @@ function isConnectionLoss(error: unknown): boolean {
     !(error instanceof ConnectionGivenUp);
 }
 
+/**
+ * Whether a store says it is disconnected now: stores that can lose a connection have a
+ * `connected` getter beside the {@linkcode Store} contract (the ZooKeeper store does).
+ */
+function knownDisconnected(store: Store): boolean {
+  return (store as { readonly connected?: unknown }).connected === false;
+}
+
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
@@ -96,6 +104,7 @@ export class ConnectionWatch {
     this.#store = store;
     this.#timeoutMs = timeoutMs;
     this.#unsubscribe = store.onState((state) => this.#onState(state));
+    if (knownDisconnected(store)) this.#down();
   }
 
   /** Whether the session expired since the watch was made. */
@@ -202,7 +211,7 @@ export class ConnectionWatch {
         }
         this.#check(keepSession, false);
         options.onRetry?.(error, attempt);
-        await Promise.race([delay(Math.min(1_000, 50 * 2 ** attempt)), givenUp]);
+        await Promise.race([delay(Math.min(500, 25 * 2 ** attempt)), givenUp]);
       } finally {
         this.#running.delete(running);
       }
@@ -238,6 +247,11 @@ export class RetryingReads implements Store {
   readonly maxMultiBytes: number;
   readonly #store: Store;
   readonly #watch: ConnectionWatch;
+
+  /** Whether the store is connected now, when it says (see {@linkcode ConnectionWatch}). */
+  get connected(): boolean | undefined {
+    return (this.#store as { readonly connected?: boolean }).connected;
+  }
 
   /** Wraps `store`; `close` closes it. */
   constructor(store: Store, timeoutMs: number = DEFAULT_TIMEOUT_MS) {

@@ -110,6 +110,11 @@ export class ZooKeeperStore implements Store {
     return this.#conn.client?.getSessionId().toString("hex") ?? "";
   }
 
+  /** Whether the session is connected now (a lost connection may come back: see `onState`). */
+  get connected(): boolean {
+    return this.#conn.connected;
+  }
+
   /** Reads one node, or null. */
   get(path: string): Promise<StoredNode | null> {
     return this.#reads.get(path);
