@@ -167,9 +167,7 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     if (!bumped) return refused("all-stop", { commit });
     return ok("synced", { commit, changes: diff.ops.length });
   } catch (error) {
-    const rerun = error instanceof ConnectionGivenUp
-      ? "; the cluster version was not bumped: run sync again"
-      : "";
+    const rerun = error instanceof ConnectionGivenUp ? "; run sync again" : "";
     log.error(`Sync failed: ${message(error)}${rerun}`);
     return refused("failed", { commit });
   } finally {
