@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { showVersion } from "../sync/cluster_version.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
-import { addStoreOption } from "./store_option.ts";
+import { addStoreOption, timeoutOption } from "./store_option.ts";
 import { withStore } from "./with_store.ts";
 
 /** Builds `status`. */
@@ -19,15 +19,17 @@ export function statusCommand(): Command {
           "convergence and error",
       )
       .option("--json", "print JSON for scripts", false)
+      .addOption(timeoutOption())
       .addHelpText(
         "after",
         "\nExit status: 0 healthy, 1 when the cluster is stopped (None) or a host reports an " +
           "error — usable from monitoring.",
       ),
-  ).action(async (opts: { store: string; json: boolean }) => {
+  ).action(async (opts: { store: string; json: boolean; timeout: number }) => {
     const status = await withStore(opts.store, readFleetStatus, {
       mustExist: true,
       readOnly: true,
+      timeoutMs: opts.timeout,
     });
     if (opts.json) {
       console.log(JSON.stringify({ ...status, version: status.version ?? null }, null, 2));
