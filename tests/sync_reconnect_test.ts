@@ -5,7 +5,8 @@
  * bumped and the cluster lock gone either way.
  *
  * Each fault is injected when the sync logs its first "Imported N of M changes" line: the tree
- * is big enough for several transactions, so the import is mid-way when it strikes.
+ * is big enough for several transactions, so the import is mid-way when it strikes. One more
+ * strikes right after the cluster lock is taken, at the re-read that decides again under it.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { createLogger } from "../lib/log.ts";
@@ -264,6 +265,53 @@ Deno.test({
     } finally {
       await store.close();
       await direct.close();
+      await proxy.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the re-read under the cluster lock rides out a connection lost right after the lock",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const proxy = startTcpProxy(server.port);
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 15_000 });
+    try {
+      await store.create("/hosts", '{"version":"v0"}');
+      await store.create("/hosts/h1", '{"version":"v0"}'); // converged on v0
+      const repo = await makeRepo(work);
+      await repo.write("a.zk", "/a\n  x = 1\n");
+      const commit = await repo.commit("a tree");
+      let resumed: Promise<void> | undefined;
+      // Once the lock is held, the next answer (the re-read of /hosts) is cut on its way back
+      // and no connection is let through for a while.
+      const cutAfterLock = new Proxy(store, {
+        get(target, key) {
+          if (key === "tryLock") {
+            return async (name: string) => {
+              const lock = await target.tryLock(name);
+              proxy.cutAfter(0, { pause: true });
+              resumed = new Promise((resolve) => setTimeout(() => resolve(proxy.resume()), 1_000));
+              return lock;
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const { result, lines } = await runSync(cutAfterLock, repo.path, work, () => {});
+      await resumed;
+      equal(proxy.cuts, 1, lines.join("\n"));
+      equal(result.status, "synced", lines.join("\n"));
+      ok(lines.includes("INFO Version mismatch detected, resyncing"), lines.join("\n"));
+      equal((await getProperties(store, "/hosts"))?.version, commit);
+      equal((await getProperties(store, "/a"))?.x, 1);
+    } finally {
+      await store.close();
       await proxy.close();
       await server.close();
       await Deno.remove(work, { recursive: true });
