@@ -72,7 +72,7 @@ Deno.test("one sync at a time per checkout: the others say so and exit 0", optio
 function interleaved(store: Store, meanwhile: () => Promise<void>): Store {
   let done = false;
   return new Proxy(store, {
-    get(target, key, receiver) {
+    get(target, key) {
       if (key === "tryLock") {
         return async (name: string) => {
           if (!done) {
@@ -82,7 +82,8 @@ function interleaved(store: Store, meanwhile: () => Promise<void>): Store {
           return target.tryLock(name);
         };
       }
-      const value = Reflect.get(target, key, receiver);
+      // Getters run on the store itself (its private fields are not the proxy's).
+      const value = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });

@@ -8,7 +8,7 @@ import { showVersion } from "../sync/cluster_version.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
-import { addStoreOption } from "./store_option.ts";
+import { addStoreOption, timeoutOption } from "./store_option.ts";
 import { withStore } from "./with_store.ts";
 
 /** Builds `status`. */
@@ -20,16 +20,17 @@ export function statusCommand(): Command {
           "convergence and error; who holds each role lock and who waits",
       )
       .option("--json", "print JSON for scripts", false)
+      .addOption(timeoutOption())
       .addHelpText(
         "after",
         "\nExit status: 0 healthy, 1 when the cluster is stopped (None) or a host reports an " +
           "error — usable from monitoring.",
       ),
-  ).action(async (opts: { store: string; json: boolean }) => {
+  ).action(async (opts: { store: string; json: boolean; timeout: number }) => {
     const [status, roleLocks] = await withStore(
       opts.store,
       (store) => Promise.all([readFleetStatus(store), readRoleLocks(store)]),
-      { mustExist: true, readOnly: true },
+      { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {
       const json = { ...status, version: status.version ?? null, roleLocks };

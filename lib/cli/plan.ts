@@ -24,7 +24,7 @@ import {
 } from "./plan_hosts.ts";
 import { planTree, type RepoSource, type TreePlan } from "./plan_tree.ts";
 import { CliError } from "./run.ts";
-import { addStoreOption } from "./store_option.ts";
+import { addStoreOption, timeoutOption } from "./store_option.ts";
 import { withStore } from "./with_store.ts";
 
 interface PlanFlags {
@@ -36,6 +36,7 @@ interface PlanFlags {
   role?: string;
   root?: string;
   json: boolean;
+  timeout: number;
 }
 
 const HELP_AFTER = `
@@ -75,6 +76,7 @@ export function planCommand(): Command {
       .option("--role <role>", "the host's role when it has no /hosts/<id> node")
       .option("--root <dir>", "read one host's installed state (and id, role) below DIR")
       .option("--json", "print JSON for scripts", false)
+      .addOption(timeoutOption())
       .addHelpText("after", HELP_AFTER),
   ).action(async (repoUrl: string | undefined, flags: PlanFlags) => {
     const source = repoSource(repoUrl, flags);
@@ -85,6 +87,7 @@ export function planCommand(): Command {
     const { tree, hosts } = await withStore(flags.store, (store) => plan(store, source, flags), {
       mustExist: true,
       readOnly: true,
+      timeoutMs: flags.timeout,
     });
     if (flags.json) {
       console.log(JSON.stringify(planJson(tree, hosts), null, 2));

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_TIMEOUT_MS } from "../store/reconnect.ts";
 
 /** The default ZooKeeper connect string. */
 export const DEFAULT_STORE = "127.0.0.1:2181";
@@ -15,6 +16,28 @@ export function addStoreOption(command: Command): Command {
     "ZooKeeper connect string host:port[,host:port][/chroot], or file:PATH for the embedded store",
     Deno.env.get("CLUSTERDEPLOY_STORE") ?? DEFAULT_STORE,
   );
+}
+
+/** Parses a `--timeout` value: seconds, a positive number; in milliseconds. */
+export function parseTimeoutSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(
+      `--timeout must be a positive number of seconds, not '${value}'`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * `--timeout SECONDS` (default 60), in milliseconds: how long a lost ZooKeeper connection may
+ * take to come back before the command gives up (reads are retried once it is back).
+ */
+export function timeoutOption(): Option {
+  return new Option(
+    "--timeout <seconds>",
+    "how long ZooKeeper may stay unreachable (connection lost) before giving up",
+  ).argParser(parseTimeoutSeconds).default(DEFAULT_TIMEOUT_MS, String(DEFAULT_TIMEOUT_MS / 1000));
 }
 
 /** Adds `--log-format text|json`. */

@@ -9,7 +9,7 @@ import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
 import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
-import { addStoreOption } from "./store_option.ts";
+import { addStoreOption, timeoutOption } from "./store_option.ts";
 import { CliError } from "./run.ts";
 import { isMissingFileStore, withStore } from "./with_store.ts";
 
@@ -58,8 +58,9 @@ export function treeCommand(): Command {
     tree.command("export")
       .description("print the tree (or the subtree at PATH) in the tree text format")
       .argument("[path]", "node to print", "/")
-      .option("--ephemeral", "include ephemeral nodes (hosts' own nodes)", false),
-  ).action(async (path: string, opts: { store: string; ephemeral: boolean }) => {
+      .option("--ephemeral", "include ephemeral nodes (hosts' own nodes)", false)
+      .addOption(timeoutOption()),
+  ).action(async (path: string, opts: { store: string; ephemeral: boolean; timeout: number }) => {
     const at = normalisePath(path);
     await withStore(opts.store, async (store) => {
       if (await store.get(at) === null) throw new CliError(`no node at ${at}`);
@@ -72,7 +73,7 @@ export function treeCommand(): Command {
           ephemeral: opts.ephemeral,
         });
       await Deno.stdout.write(new TextEncoder().encode(printed));
-    }, { mustExist: true, readOnly: true });
+    }, { mustExist: true, readOnly: true, timeoutMs: opts.timeout });
   });
 
   addStoreOption(

@@ -6,6 +6,7 @@
 import { StoreFileError } from "../store/local_errors.ts";
 import { openStore, type OpenStoreOptions } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
+import { RetryingReads } from "../store/reconnect.ts";
 import { CliError } from "./run.ts";
 
 /** Whether `connect` names an embedded store whose file does not exist yet. */
@@ -31,6 +32,11 @@ export interface OpenForCli {
   zookeeper?: OpenStoreOptions;
   /** The command only reads: an embedded store file is never written (nor converted). */
   readOnly?: boolean;
+  /**
+   * Retry reads across a lost connection, for at most this many milliseconds unreachable
+   * (`--timeout`); without it a lost connection fails the reads in flight.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -75,7 +81,8 @@ export async function withStore<T>(
   fn: (store: Store) => Promise<T>,
   how: OpenForCli = {},
 ): Promise<T> {
-  const store = await openStoreForCli(connect, how);
+  const opened = await openStoreForCli(connect, how);
+  const store = how.timeoutMs === undefined ? opened : new RetryingReads(opened, how.timeoutMs);
   try {
     return await fn(store);
   } finally {

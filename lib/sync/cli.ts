@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { openStoreForCli } from "../cli/with_store.ts";
+import { timeoutOption } from "../cli/store_option.ts";
 import { syncRepository } from "./sync.ts";
 import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/load.ts";
@@ -64,6 +65,7 @@ export function syncCommand(): Command {
       parseMaxNodeBytes,
       DEFAULT_MAX_NODE_BYTES,
     )
+    .addOption(timeoutOption())
     .addOption(
       new Option("--log-format <format>", "log as text lines or JSON lines")
         .choices(["text", "json"]).default("text"),
@@ -73,7 +75,10 @@ export function syncCommand(): Command {
       "after",
       "\nOne sync at a time per --tree-dir: another one running for it makes this one log " +
         "'Another sync is running for DIR' and exit 0.\n" +
-        "Exit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
+        "A lost ZooKeeper connection (server restart, leader election) is waited for: the import " +
+        "then re-reads the tree and goes on. Sync fails (exit 1, version not bumped) only when " +
+        "the session expired or ZooKeeper stayed unreachable past --timeout." +
+        "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
     )
     .action(async (repoUrl: string, opts: {
       store: string;
@@ -83,6 +88,7 @@ export function syncCommand(): Command {
       force: boolean;
       gitTimeout: number;
       maxNodeBytes: number;
+      timeout: number;
       logFormat: string;
       verbose: boolean;
     }) => {
@@ -99,6 +105,7 @@ export function syncCommand(): Command {
           dryRun: opts.dryRun,
           force: opts.force,
           maxNodeBytes: opts.maxNodeBytes,
+          timeoutMs: opts.timeout,
         });
         Deno.exitCode = result.exitCode;
       } finally {

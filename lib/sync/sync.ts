@@ -7,7 +7,8 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type Store, StoreError } from "../store/types.ts";
-import { applyOps, readTree, updateProperties } from "../store/tree_io.ts";
+import { readTree, updateProperties } from "../store/tree_io.ts";
+import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
@@ -18,6 +19,7 @@ import { HOSTS_PATH, sameVersion, showVersion } from "./cluster_version.ts";
 import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
+import { importTree } from "./import.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -47,6 +49,8 @@ export interface SyncOptions {
   out?: (line: string) => void;
   /** The largest node data accepted (default: `DEFAULT_MAX_NODE_BYTES`). */
   maxNodeBytes?: LoadOptions["maxNodeBytes"];
+  /** How long the store may stay unreachable before the run gives up (default 60 000 ms). */
+  timeoutMs?: number;
 }
 
 /** How a run ended. */
@@ -151,7 +155,10 @@ function refusal(
 }
 
 async function syncLocked(options: SyncOptions): Promise<SyncResult> {
-  const { store, log } = options;
+  const { log } = options;
+  // Reads (the first decision, the one under the lock, the import's) wait for a lost connection
+  // to come back (up to the timeout) instead of failing.
+  const store = new RetryingReads(options.store, options.timeoutMs);
   let commit: string;
   try {
     commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
@@ -173,6 +180,7 @@ async function syncLocked(options: SyncOptions): Promise<SyncResult> {
     log.error("Refused to update zookeeper tree, couldn't obtain cluster lock");
     return refused("locked", { commit });
   }
+  const connection = new ConnectionWatch(store, options.timeoutMs);
   try {
     if (lock !== undefined) {
       // Another sync may have bumped the version, or a host stopped the cluster, between the
@@ -211,15 +219,31 @@ async function syncLocked(options: SyncOptions): Promise<SyncResult> {
     const progress = diff.ops.length >= PROGRESS_THRESHOLD
       ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
       : undefined;
-    const applied = await applyOps(store, diff.ops, progress);
+    const applied = await importTree(store, {
+      connection,
+      plan: diff,
+      replan: async () => planImport(desired, await readLive(store, desired)),
+      log,
+      onProgress: progress,
+    });
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
-    if (!await bumpVersion(store, commit, log)) return refused("all-stop", { commit });
+    const bumped = await connection.run(() => bumpVersion(store, commit, log), {
+      keepSession: true,
+    });
+    if (!bumped) return refused("all-stop", { commit });
     return ok("synced", { commit, changes: diff.ops.length });
   } catch (error) {
-    log.error(`Sync failed: ${message(error)}`);
+    const rerun = error instanceof ConnectionGivenUp ? "; run sync again" : "";
+    log.error(`Sync failed: ${message(error)}${rerun}`);
     return refused("failed", { commit });
   } finally {
-    await lock?.release();
+    // Not waiting on a cluster given up: the lock then goes with the session.
+    await connection.run(async () => await lock?.release()).catch((error) =>
+      log.warning(
+        `Could not release the cluster lock (${message(error)}); it goes with the session`,
+      )
+    );
+    connection.stop();
   }
 }
 

@@ -15,6 +15,14 @@ export interface TcpProxy {
   pause(): void;
   /** Accepts and forwards connections again. */
   resume(): void;
+  /**
+   * Once `bytes` more have gone from the server to the client, cuts every connection (in the
+   * middle of whatever answer was passing: the client loses a request in flight), once; with
+   * `pause`, also refuses new connections until `resume`. `cutAfter(0)` cuts at the next answer.
+   */
+  cutAfter(bytes: number, options?: { pause?: boolean }): void;
+  /** How many cuts `cutAfter` has made. */
+  readonly cuts: number;
   /** Stops the proxy and closes all connections. */
   close(): Promise<void>;
 }
@@ -27,14 +35,19 @@ function closeQuietly(conn: Deno.Conn): void {
   }
 }
 
-async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+/** How many bytes of `n` may pass now; 0..n. */
+type Gate = (n: number) => number;
+
+async function pump(from: Deno.Conn, to: Deno.Conn, gate: Gate = (n) => n): Promise<void> {
   const buffer = new Uint8Array(64 * 1024);
   try {
     for (;;) {
-      const n = await from.read(buffer);
-      if (n === null) break;
+      const read = await from.read(buffer);
+      if (read === null) break;
+      const n = gate(read);
       let written = 0;
       while (written < n) written += await to.write(buffer.subarray(written, n));
+      if (n < read) throw new Error("cut");
     }
   } catch {
     // a side closed
@@ -50,6 +63,8 @@ export function startTcpProxy(targetPort: number): TcpProxy {
   const open = new Set<Deno.Conn>();
   let paused = false;
   let closed = false;
+  let cut: { remaining: number; pause: boolean } | undefined;
+  let cuts = 0;
   const pumps: Promise<void>[] = [];
   const cutAll = () => {
     for (const conn of open) closeQuietly(conn);
@@ -81,7 +96,20 @@ export function startTcpProxy(targetPort: number): TcpProxy {
       }
       open.add(client);
       open.add(server);
-      const done = Promise.all([pump(client, server), pump(server, client)]).then(() => {
+      const gate: Gate = (n) => {
+        if (cut === undefined) return n;
+        if (n <= cut.remaining) {
+          cut.remaining -= n;
+          return n;
+        }
+        const pass = cut.remaining;
+        if (cut.pause) paused = true;
+        cut = undefined;
+        cuts++;
+        queueMicrotask(cutAll);
+        return pass;
+      };
+      const done = Promise.all([pump(client, server), pump(server, client, gate)]).then(() => {
         open.delete(client);
         open.delete(server);
       });
@@ -96,6 +124,12 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     },
     resume() {
       paused = false;
+    },
+    get cuts() {
+      return cuts;
+    },
+    cutAfter(bytes, options = {}) {
+      cut = { remaining: bytes, pause: options.pause ?? false };
     },
     async close() {
       closed = true;

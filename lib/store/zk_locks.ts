@@ -1,0 +1,66 @@
+/**
+ * The zktools-style lock recipe on ZooKeeper: an ephemeral sequential child under
+ * `/ZktoolsLocks/<name>`; the lowest sequence holds the lock. Locks do not survive an expiry.
+ *
+ * @module
+ */
+import type { Lock } from "./types.ts";
+import {
+  baseName,
+  LOCK_CHILD_PREFIX,
+  LOCK_NODE_DATA,
+  LOCKS_ROOT,
+  LOCKS_ROOT_DATA,
+  sequenceOf,
+  validateLockName,
+} from "./path.ts";
+import { zk } from "./zk_client.ts";
+import { isCode, type ZkConnection } from "./zk_connection.ts";
+import type { ZkReads } from "./zk_reads.ts";
+import type { ZkWrites } from "./zk_writes.ts";
+
+/** Tries the zktools-style lock `/ZktoolsLocks/<name>`; null when someone else holds it. */
+export async function tryZkLock(
+  conn: ZkConnection,
+  reads: ZkReads,
+  writes: ZkWrites,
+  name: string,
+): Promise<Lock | null> {
+  validateLockName(name);
+  const dir = `${LOCKS_ROOT}/${name}`;
+  const ensure = (path: string, data: string) =>
+    writes.createRaw(path, data, zk.CreateMode.PERSISTENT).catch((error) => {
+      if (!isCode(error, "NODE_EXISTS")) throw error;
+    });
+  await Promise.all([ensure(LOCKS_ROOT, LOCKS_ROOT_DATA), ensure(dir, LOCK_NODE_DATA)]);
+  const mine = await writes.createRaw(
+    `${dir}/${LOCK_CHILD_PREFIX}`,
+    "",
+    zk.CreateMode.EPHEMERAL_SEQUENTIAL,
+  );
+  let children: string[];
+  try {
+    children = (await reads.get(dir))?.children ?? [];
+  } catch (error) {
+    await writes.delete(mine).catch(() => {});
+    throw error;
+  }
+  const mySeq = sequenceOf(baseName(mine));
+  const lowest = children.every((child) => child === baseName(mine) || sequenceOf(child) > mySeq);
+  if (!lowest) {
+    await writes.delete(mine).catch((error) => {
+      if (!isCode(error, "NO_NODE")) throw error;
+    });
+    return null;
+  }
+  let released = false;
+  return {
+    release: async () => {
+      if (released || conn.closed) return;
+      released = true;
+      await writes.delete(mine).catch((error) => {
+        if (!isCode(error, "NO_NODE")) throw error;
+      });
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The import step of a sync, made to ride out a lost ZooKeeper connection: apply the planned
+ * changes; when the connection is lost, wait for the reconnection, read the live tree again,
+ * plan again and go on. A transaction cut off by the loss may or may not have been applied, so
+ * nothing is assumed about it: the new plan starts from what the tree holds now.
+ *
+ * The import gives up (see {@linkcode ConnectionWatch}) when the session expires — the cluster
+ * lock went with it — or when the cluster stays unreachable past the timeout.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { ConnectionWatch } from "../store/reconnect.ts";
+import { applyOps, type ApplyProgress, type ApplyResult } from "../store/tree_io.ts";
+import { type Store, StoreError } from "../store/types.ts";
+import type { TreeDiff } from "../tree/diff.ts";
+
+/** What {@linkcode importTree} needs. */
+export interface ImportOptions {
+  /** Follows the store's connection since the cluster lock was taken. */
+  connection: ConnectionWatch;
+  /** The plan made from a read of the live tree just before. */
+  plan: TreeDiff;
+  /** Reads the live tree again and plans from it. */
+  replan: () => Promise<TreeDiff>;
+  /** Where a lost connection and the new plan are reported. */
+  log: Logger;
+  /** Told after each transaction (of the current plan). */
+  onProgress?: ApplyProgress;
+}
+
+/**
+ * Errors that, after a lost connection, mean the tree is not what the plan was made from: a
+ * transaction cut off by the loss was applied after all (the next plan will see it).
+ */
+function changedMeanwhile(error: unknown): boolean {
+  return error instanceof StoreError &&
+    ["NODE_EXISTS", "NO_NODE", "NOT_EMPTY", "BAD_VERSION"].includes(error.code);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Applies `plan`, re-planning from the live tree after every lost connection. */
+export function importTree(store: Store, options: ImportOptions): Promise<ApplyResult> {
+  const { log } = options;
+  return options.connection.run(async (attempt, signal) => {
+    const plan = attempt === 1 ? options.plan : await options.replan();
+    signal.throwIfAborted();
+    if (attempt > 1) log.info(`Re-read the tree: ${plan.ops.length} changes left to import`);
+    return await applyOps(store, plan.ops, (done, total) => {
+      signal.throwIfAborted(); // given up: write nothing more
+      options.connection.answered();
+      options.onProgress?.(done, total);
+    });
+  }, {
+    keepSession: true,
+    retryAfterLoss: changedMeanwhile,
+    onRetry(error) {
+      if (error instanceof StoreError && error.code === "CONNECTION") {
+        log.warning(
+          `Lost the connection to ZooKeeper during the import (${message(error)}); ` +
+            `re-reading the tree once reconnected`,
+        );
+      } else {
+        log.warning(
+          `The tree changed after the lost connection (${message(error)}); re-reading it`,
+        );
+      }
+    },
+  });
+}

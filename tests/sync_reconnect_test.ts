@@ -1,0 +1,320 @@
+/**
+ * Sync rides out a lost ZooKeeper connection on real servers: the leader of a 3-server ensemble
+ * killed mid-import, a single server restarted mid-import. It fails, saying which, only when
+ * the session expired or the cluster stayed unreachable past the timeout — the version not
+ * bumped and the cluster lock gone either way.
+ *
+ * Each fault is injected when the sync logs its first "Imported N of M changes" line: the tree
+ * is big enough for several transactions, so the import is mid-way when it strikes. One more
+ * strikes right after the cluster lock is taken, at the re-read that decides again under it.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { createLogger } from "../lib/log.ts";
+import { RealRunner } from "../lib/proc/real.ts";
+import { getProperties, readTree } from "../lib/store/tree_io.ts";
+import type { Store } from "../lib/store/types.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import {
+  CLUSTER_LOCK,
+  type SyncOptions,
+  syncRepository,
+  type SyncResult,
+} from "../lib/sync/sync.ts";
+import { listTreeFiles, readDesiredTree } from "../lib/sync/tree_files.ts";
+import { diffTrees } from "../lib/tree/diff.ts";
+import { emptyNode } from "../lib/tree/model.ts";
+import { generateTrees } from "../bench/tree_gen.ts";
+import { makeRepo } from "./support/git_repo.ts";
+import { startTcpProxy } from "./support/tcp_proxy.ts";
+import { waitFor } from "./support/wait.ts";
+import { startZooKeeper, startZooKeeperEnsemble } from "./support/zookeeper_server.ts";
+
+const options = { sanitizeOps: false, sanitizeResources: false };
+
+/** About 6 500 nodes: two transactions or more (a fault after the first hits the import). */
+const SHAPE = { customers: 80, apps: 10, hosts: 3 };
+
+/** A repository holding the generated tree; resolves to its path and commit. */
+async function bigRepo(work: string): Promise<{ path: string; commit: string }> {
+  const repo = await makeRepo(work);
+  for (const [name, text] of generateTrees(SHAPE)) await repo.write(name, text);
+  return { path: repo.path, commit: await repo.commit("a big tree") };
+}
+
+/** Runs one sync; `onLine` sees every log line as it is written. */
+async function runSync(
+  store: Store,
+  repoUrl: string,
+  work: string,
+  onLine: (line: string) => void,
+  extra: Partial<SyncOptions> = {},
+): Promise<{ result: SyncResult; lines: string[] }> {
+  const lines: string[] = [];
+  const log = createLogger({
+    sink: (line) => {
+      lines.push(line);
+      onLine(line);
+    },
+  });
+  const result = await syncRepository({
+    store,
+    runner: new RealRunner(),
+    log,
+    repoUrl,
+    treeDir: `${work}/trees`,
+    ...extra,
+  });
+  return { result, lines };
+}
+
+/** Calls `fault` once, at the first progress line of the import. */
+function atFirstProgress(fault: () => Promise<void>) {
+  let struck: Promise<void> | undefined;
+  return {
+    onLine(line: string) {
+      if (struck === undefined && line.startsWith("INFO Imported ")) struck = fault();
+    },
+    async struck(): Promise<boolean> {
+      await struck;
+      return struck !== undefined;
+    },
+  };
+}
+
+/** Asserts that the live tree is exactly what the checkout's files describe. */
+async function assertTreeEqualsFiles(store: Store, treeDir: string): Promise<void> {
+  const desired = await readDesiredTree(treeDir, await listTreeFiles(treeDir));
+  const all = await readTree(store, "/");
+  const live = emptyNode();
+  for (const name of desired.children.keys()) {
+    const node = all.children.get(name);
+    if (node !== undefined) live.children.set(name, node);
+  }
+  deepEqual(diffTrees(desired, live, { trim: true }).ops, []);
+}
+
+const lostLine = (lines: string[]) =>
+  lines.some((line) => line.startsWith("WARNING Lost the connection to ZooKeeper"));
+
+Deno.test({
+  name: "sync completes when the ensemble's leader is killed mid-import; the tree equals the files",
+  ...options,
+  async fn() {
+    const ensemble = await startZooKeeperEnsemble();
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(ensemble.connect, { sessionTimeoutMs: 15_000 });
+    const check = await connectZooKeeper(ensemble.connect);
+    try {
+      const repo = await bigRepo(work);
+      const leader = await ensemble.leader();
+      const fault = atFirstProgress(() => leader.stop());
+      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      ok(await fault.struck(), "the leader was killed during the import");
+      equal(result.status, "synced", lines.join("\n"));
+      ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
+      await assertTreeEqualsFiles(check, `${work}/trees`);
+      equal((await getProperties(check, "/hosts"))?.version, repo.commit);
+    } finally {
+      await store.close();
+      await check.close();
+      await ensemble.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "sync completes when its single server restarts mid-import within the session timeout",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 15_000 });
+    try {
+      const repo = await bigRepo(work);
+      const fault = atFirstProgress(async () => {
+        await server.stop();
+        await server.start();
+      });
+      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      ok(await fault.struck(), "the server was restarted during the import");
+      equal(result.status, "synced", lines.join("\n"));
+      ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
+      await assertTreeEqualsFiles(store, `${work}/trees`);
+      equal((await getProperties(store, "/hosts"))?.version, repo.commit);
+    } finally {
+      await store.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a transaction whose answer was lost is not assumed failed: the re-read tree has it",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const proxy = startTcpProxy(server.port);
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 15_000 });
+    try {
+      const repo = await bigRepo(work);
+      // The next answer is the last transaction's: applied by the server, lost on the way back.
+      const fault = atFirstProgress(() => Promise.resolve(proxy.cutAfter(0)));
+      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      ok(await fault.struck(), lines.join("\n"));
+      equal(proxy.cuts, 1);
+      equal(result.status, "synced", lines.join("\n"));
+      ok(lostLine(lines), lines.join("\n"));
+      // What was left when the answer was lost, and what the re-read found left: less, since
+      // the transaction was applied (re-applying it would fail on nodes that exist).
+      const [done, total] = /^INFO Imported (\d+) of (\d+) changes$/m.exec(lines.join("\n"))!
+        .slice(1).map(Number);
+      const left = Number(
+        /^INFO Re-read the tree: (\d+) changes left/m.exec(lines.join("\n"))?.[1],
+      );
+      ok(left < total - done, lines.join("\n"));
+      await assertTreeEqualsFiles(store, `${work}/trees`);
+      equal((await getProperties(store, "/hosts"))?.version, repo.commit);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+/** Whether another client can take the cluster lock now (and gives it back). */
+async function lockIsFree(store: Store): Promise<boolean> {
+  const lock = await store.tryLock(CLUSTER_LOCK);
+  await lock?.release();
+  return lock !== null;
+}
+
+Deno.test({
+  name: "sync fails, saying so, when the cluster stays unreachable past its timeout",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 4_000 });
+    try {
+      const repo = await bigRepo(work);
+      const fault = atFirstProgress(() => server.stop());
+      const { result, lines } = await runSync(store, repo.path, work, fault.onLine, {
+        timeoutMs: 1_500,
+      });
+      ok(await fault.struck(), lines.join("\n"));
+      equal(result.status, "failed");
+      equal(result.exitCode, 1);
+      ok(
+        lines.some((line) =>
+          line.startsWith("ERROR Sync failed: ") &&
+          line.includes("ZooKeeper unreachable for more than 1.5 s (--timeout)")
+        ),
+        lines.join("\n"),
+      );
+      await store.close();
+      await server.start();
+      const check = await connectZooKeeper(server.connect);
+      try {
+        equal(await check.get("/hosts"), null, "version not bumped");
+        // The lock went with the sync's session.
+        await waitFor("the cluster lock is free", () => lockIsFree(check));
+      } finally {
+        await check.close();
+      }
+    } finally {
+      await store.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "sync fails, saying so, when its session expired (and the lock with it) mid-import",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const proxy = startTcpProxy(server.port);
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const direct = await connectZooKeeper(server.connect);
+    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 4_000 });
+    try {
+      const repo = await bigRepo(work);
+      const fault = atFirstProgress(async () => {
+        proxy.pause();
+        // The server expires the unreachable session: the lock goes.
+        await waitFor("the server expired the sync's session", () => lockIsFree(direct));
+        proxy.resume();
+      });
+      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      ok(await fault.struck(), lines.join("\n"));
+      equal(result.status, "failed");
+      ok(
+        lines.some((line) =>
+          line.startsWith("ERROR Sync failed: ") && line.includes("ZooKeeper session expired")
+        ),
+        lines.join("\n"),
+      );
+      equal(await direct.get("/hosts"), null, "version not bumped");
+      ok(await lockIsFree(direct));
+    } finally {
+      await store.close();
+      await direct.close();
+      await proxy.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the re-read under the cluster lock rides out a connection lost right after the lock",
+  ...options,
+  async fn() {
+    const server = await startZooKeeper();
+    const proxy = startTcpProxy(server.port);
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 15_000 });
+    try {
+      await store.create("/hosts", '{"version":"v0"}');
+      await store.create("/hosts/h1", '{"version":"v0"}'); // converged on v0
+      const repo = await makeRepo(work);
+      await repo.write("a.zk", "/a\n  x = 1\n");
+      const commit = await repo.commit("a tree");
+      let resumed: Promise<void> | undefined;
+      // Once the lock is held, the next answer (the re-read of /hosts) is cut on its way back
+      // and no connection is let through for a while.
+      const cutAfterLock = new Proxy(store, {
+        get(target, key) {
+          if (key === "tryLock") {
+            return async (name: string) => {
+              const lock = await target.tryLock(name);
+              proxy.cutAfter(0, { pause: true });
+              resumed = new Promise((resolve) => setTimeout(() => resolve(proxy.resume()), 1_000));
+              return lock;
+            };
+          }
+          const value = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const { result, lines } = await runSync(cutAfterLock, repo.path, work, () => {});
+      await resumed;
+      equal(proxy.cuts, 1, lines.join("\n"));
+      equal(result.status, "synced", lines.join("\n"));
+      ok(lines.includes("INFO Version mismatch detected, resyncing"), lines.join("\n"));
+      equal((await getProperties(store, "/hosts"))?.version, commit);
+      equal((await getProperties(store, "/a"))?.x, 1);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await server.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
