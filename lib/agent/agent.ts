@@ -20,7 +20,7 @@ import type { Properties, Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
 import { updateProperties } from "../store/tree_io.ts";
 import { CommandRunner } from "./command.ts";
-import { type DesiredSource, TreeWalkSource } from "./desired.ts";
+import { type DesiredSource, IndexedSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import {
   type HostIdentity,
@@ -54,7 +54,7 @@ export interface AgentOptions {
   verbose?: boolean;
   /** Kill any command running longer than this many milliseconds. */
   commandTimeoutMs?: number;
-  /** Where the wanted deployments come from (default: a walk of the store's tree). */
+  /** Where the wanted deployments come from (default: the deployment index, else a walk). */
   source?: DesiredSource;
 }
 
@@ -76,7 +76,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const hostVersion = await readHostVersion(options.root);
   const hosts = await options.store.get(HOSTS);
   const clusterVersion = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
-  const source = options.source ?? new TreeWalkSource(options.store);
+  const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
   const steps = planDeployment(desired, await scanInstalled(options.root));
   return { host, clusterVersion, hostVersion, steps };
@@ -124,7 +124,7 @@ export class Agent {
     this.#version = version;
     this.#handle = handle;
     this.verbose = options.verbose ?? false;
-    this.#source = options.source ?? new TreeWalkSource(options.store);
+    this.#source = options.source ?? new IndexedSource(options.store, options.logger);
   }
 
   /**
@@ -254,7 +254,7 @@ export class Agent {
     logger.info("=".repeat(60));
     logger.info(`Deploying version ${show(version)}`);
     try {
-      const desired = await this.#source.read(this.host);
+      const desired = await this.#source.read(this.host, { version, stat });
       const steps = planDeployment(desired, await scanInstalled(root));
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {

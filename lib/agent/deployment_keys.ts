@@ -71,11 +71,14 @@ export class DeploymentError extends Error {
 /** Every name `deploy` children use → what each such child gives, in walk order. */
 export type DeploymentsByKey = Map<string, KeyedDeployment[]>;
 
+/** The deployment index's top-level node name (see `deployment_index.ts`). */
+export const INDEX_NODE = "deployment-index";
+
 /**
  * Top-level nodes that never hold deployments: the hosts' nodes, ZooKeeper's own node and the
  * deployment index (whose children are named like `deploy` children).
  */
-export const NOT_DEPLOYMENTS = new Set(["hosts", "zookeeper", "deployment-index"]);
+export const NOT_DEPLOYMENTS: ReadonlySet<string> = new Set(["hosts", "zookeeper", INDEX_NODE]);
 
 /** A package name that carries its version: `z4m-4.0.0` → app `z4m`. */
 const VERSIONED = /^(\S+)-\d+(\.\d+)*$/;

@@ -34,12 +34,32 @@ export async function readTree(
   path = "/",
   options: ReadTreeOptions = {},
 ): Promise<TreeNode> {
-  validatePath(path);
+  const [tree] = await readTrees(store, [path], options);
+  if (tree === null) throw new StoreError("NO_NODE", "cannot read tree, no node", path);
+  return tree;
+}
+
+/**
+ * Reads the subtrees at `paths` together, level by level: one `getMany` for all of their nodes
+ * at each depth, however many subtrees there are. Null for a path that does not exist. The
+ * nodes at `paths` are read even when ephemeral; below them, `ephemeral: false` leaves
+ * ephemeral nodes out. ZooKeeper's own `/zookeeper` node is left out.
+ */
+export async function readTrees(
+  store: Store,
+  paths: readonly string[],
+  options: ReadTreeOptions = {},
+): Promise<(TreeNode | null)[]> {
+  for (const path of paths) validatePath(path);
   const includeEphemeral = options.ephemeral ?? true;
-  const top = await store.get(path);
-  if (top === null) throw new StoreError("NO_NODE", "cannot read tree, no node", path);
-  const root = makeNode(baseName(path), top.data, top.ephemeral);
-  let level = [{ path, node: root, children: top.children }];
+  const tops = await store.getMany(paths);
+  let level: { path: string; node: TreeNode; children: string[] }[] = [];
+  const roots = tops.map((top, i) => {
+    if (top === null) return null;
+    const node = makeNode(baseName(paths[i]), top.data, top.ephemeral);
+    level.push({ path: paths[i], node, children: top.children });
+    return node;
+  });
   while (level.length > 0) {
     const wanted: { parent: TreeNode; name: string; path: string }[] = [];
     for (const { path: parentPath, node, children } of level) {
@@ -59,7 +79,7 @@ export async function readTree(
     });
     level = next;
   }
-  return root;
+  return roots;
 }
 
 function makeNode(name: string, data: string, ephemeral: boolean): TreeNode {

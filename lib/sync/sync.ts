@@ -7,7 +7,10 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type Store, StoreError } from "../store/types.ts";
-import { applyOps, readTree, updateProperties } from "../store/tree_io.ts";
+import { applyStoreOps, readTrees, toStoreOps, updateProperties } from "../store/tree_io.ts";
+import { deploymentIndexOps } from "../agent/deployment_index.ts";
+import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
+import { applyOps as applyTreeOps } from "../tree/apply.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
@@ -133,7 +136,8 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
       log.error(`Refused to update zookeeper tree, bad tree file: ${message(error)}`);
       return refused("failed", { commit });
     }
-    const diff = planImport(desired, await readLive(store, desired));
+    const live = await readLive(store);
+    const diff = planImport(desired, live);
     const suffix = options.dryRun ? " (dry run, no action taken)" : "";
     for (const file of files) log.info(`Importing ${file}${suffix}`);
     if (options.dryRun) {
@@ -143,10 +147,18 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
       return ok("dry-run", { commit, changes: diff.ops.length });
     }
     // Small imports keep the seed's transcript; a large one says how far it has got.
-    const progress = diff.ops.length >= PROGRESS_THRESHOLD
-      ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
+    const total = diff.ops.length;
+    let shown = 0; // the index's writes come after the tree's and are not counted
+    const progress = total >= PROGRESS_THRESHOLD
+      ? (done: number) => {
+        if (Math.min(done, total) > shown) {
+          log.info(`Imported ${shown = Math.min(done, total)} of ${total} changes`);
+        }
+      }
       : undefined;
-    const applied = await applyOps(store, diff.ops, progress);
+    // The deployment index of the tree as imported goes in the same transactions, last.
+    const index = await deploymentIndexOps(store, applyTreeOps(live, diff.ops), commit);
+    const applied = await applyStoreOps(store, [...toStoreOps(diff.ops), ...index], progress);
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
     if (!await bumpVersion(store, commit, log)) return refused("all-stop", { commit });
     return ok("synced", { commit, changes: diff.ops.length });
@@ -166,17 +178,16 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
   );
 }
 
-/** The live subtrees of the top-level nodes the desired tree names, under one root. */
-async function readLive(store: Store, desired: TreeNode): Promise<TreeNode> {
-  const names = [...desired.children.keys()];
-  const present = await store.getMany(names.map((n) => joinPath("/", n)));
+/**
+ * The live tree: every top-level subtree but the hosts', ZooKeeper's and the deployment
+ * index, read together level by level (the diff uses those the files name, the deployment
+ * index all of them).
+ */
+async function readLive(store: Store): Promise<TreeNode> {
+  const names = ((await store.get("/"))?.children ?? []).filter((n) => !NOT_DEPLOYMENTS.has(n));
+  const trees = await readTrees(store, names.map((n) => joinPath("/", n)), { ephemeral: true });
   const root = emptyNode();
-  const subtrees = await Promise.all(
-    names.map((n, i) =>
-      present[i] === null ? undefined : readTree(store, joinPath("/", n), { ephemeral: true })
-    ),
-  );
-  for (const tree of subtrees) if (tree !== undefined) root.children.set(tree.name, tree);
+  for (const tree of trees) if (tree !== null) root.children.set(tree.name, tree);
   return root;
 }
 

@@ -32,7 +32,7 @@ export async function listTreeFiles(dir: string): Promise<TreeFileList> {
 }
 
 /** Paths that belong to sync and the agents, never to tree files. */
-const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks"]);
+const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks", "deployment-index"]);
 
 /**
  * Parses every file and builds the desired tree: `.zk` files side by side (a top-level node
