@@ -134,14 +134,15 @@ export function whyNotCurrent(head: IndexHead | string, seen: ClusterSeen): stri
 
 /** What {@linkcode readDeploymentIndex} found. */
 export type IndexRead =
-  | { source: "index"; version: Value; deployments: Deployment[] }
+  | { source: "index"; version: Value; deployments: () => Deployment[] }
   | { source: "none"; reason: string };
 
 /**
  * The host's deployments from the index, when it is current for `seen` (or, without `seen`,
  * for `/hosts` as read together with the head): one read of the head, one batched read of the
- * host's keys. Throws `DeploymentError` for a tree that is wrong for this host, exactly as the
- * walk does; returns `source: "none"` with the reason when the walk must be used.
+ * host's keys. With `source: "index"`, `deployments()` gives the host's deployments or throws
+ * `DeploymentError` for a tree that is wrong for this host, exactly as the walk does; with
+ * `source: "none"`, `reason` says why the walk must be used.
  */
 export async function readDeploymentIndex(
   store: Store,
@@ -168,6 +169,6 @@ export async function readDeploymentIndex(
   } catch (error) {
     return { source: "none", reason: `the index is damaged (${(error as Error).message})` };
   }
-  const deployments = selectDeployments((key) => lists.get(key), host);
+  const deployments = () => selectDeployments((key) => lists.get(key), host);
   return { source: "index", version: seen.version, deployments };
 }

@@ -72,7 +72,7 @@ export class IndexedSource implements DesiredSource {
       this.#logger.debug(
         `Deployments from the deployment index (version ${showVersion(found.version)})`,
       );
-      return found.deployments;
+      return found.deployments();
     }
     this.#logger.debug(`Deployments from a walk of the tree: ${found.reason}`);
     return await this.#walk.read(host);
