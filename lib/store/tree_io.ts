@@ -68,6 +68,7 @@ export async function readTrees(
         wanted.push({ parent: node, name, path: joinPath(parentPath, name) });
       }
     }
+    if (wanted.length === 0) break;
     const stored = await store.getMany(wanted.map((w) => w.path));
     const next: typeof level = [];
     wanted.forEach((w, i) => {
