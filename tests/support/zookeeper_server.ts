@@ -79,8 +79,16 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`ZooKeeper did not start listening on 127.0.0.1:${port} in ${timeoutMs} ms`);
 }
 
+/** Options of {@linkcode startZooKeeper}. */
+export interface ZooKeeperOptions {
+  /** More `zoo.cfg` lines (`4lw.commands.whitelist=mntr`, `forceSync=no`, …). */
+  config?: string[];
+  /** The JVM's largest heap (default `256m`). */
+  maxHeap?: string;
+}
+
 /** Starts a server on a free port; call `close()` when done. */
-export async function startZooKeeper(): Promise<ZooKeeperServer> {
+export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
   const classpath = zookeeperClasspath();
   const port = freePort();
   const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-zk-" });
@@ -96,6 +104,7 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
       `maxSessionTimeout=60000`,
       `admin.enableServer=false`,
       `maxClientCnxns=0`,
+      ...(options.config ?? []),
       "",
     ].join("\n"),
   );
@@ -104,7 +113,7 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     child = new Deno.Command("java", {
       args: [
         "-Xms64m",
-        "-Xmx256m",
+        `-Xmx${options.maxHeap ?? "256m"}`,
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
         "-Dzookeeper.admin.enableServer=false",
