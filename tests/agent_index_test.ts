@@ -277,3 +277,44 @@ for (const kind of STORE_KINDS) {
     },
   });
 }
+
+Deno.test({
+  name: "agent --dry-run --debug says where the deployments were read from",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const fixture = await STORE_KINDS.find((k) => k.name === "local")!.make();
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-index-cli-" });
+    try {
+      const root = `${work}/host`;
+      await Deno.mkdir(`${root}/etc/zmh`, { recursive: true });
+      await Deno.writeTextFile(`${root}/etc/zmh/pxemac`, "host0\n");
+      const agent = () =>
+        runEntrypoint("agent.ts", [
+          "--dry-run",
+          "--debug",
+          "--store",
+          fixture.connect,
+          "--root",
+          root,
+          "--host-name",
+          "web0",
+        ]);
+      const before = await agent();
+      equal(before.code, 0, before.stderr);
+      ok(before.stderr.includes("DEBUG Deployments from a walk of the tree: no /hosts node"));
+      const repo = await makeRepo(work);
+      await repo.write("mine.zk", MINE);
+      const store = new CountingStore(await fixture.open());
+      await syncCommit(store, repo, work, "c1");
+      await store.close();
+      const after = await agent();
+      equal(after.code, 0, after.stderr);
+      ok(after.stderr.includes("DEBUG Deployments from the deployment index"), after.stderr);
+      ok(after.stdout.includes("/mine/web"), after.stdout);
+    } finally {
+      await fixture.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});

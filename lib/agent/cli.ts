@@ -25,6 +25,7 @@ interface AgentFlags {
   root: string;
   runOnce: boolean;
   verbose: boolean;
+  debug: boolean;
   dryRun: boolean;
   packageManager: PackageManagerName;
   hostName?: string;
@@ -43,6 +44,7 @@ export function agentCommand(): Command {
     .option("--root <dir>", "root of all local paths", Deno.env.get("TEST_ROOT") ?? "/")
     .option("--run-once", "deploy at most once if behind, then exit", false)
     .option("--verbose", "log the output of successful commands too", false)
+    .option("--debug", "log debug detail too (such as where the deployments were read from)", false)
     .option("--dry-run", "print this host's plan for the cluster version; change nothing", false)
     .addOption(
       new Option("--package-manager <name>", "package backend")
@@ -67,7 +69,7 @@ export function agentCommand(): Command {
           2,
         );
       }
-      const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
+      const logger = createLogger({ format: parseLogFormat(flags.logFormat), debug: flags.debug });
       const store = await openStoreForCli(flags.store);
       try {
         const options: AgentOptions = {
