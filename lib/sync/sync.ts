@@ -10,7 +10,7 @@ import { type Store, StoreError } from "../store/types.ts";
 import { applyStoreOps, readTrees, toStoreOps, updateProperties } from "../store/tree_io.ts";
 import { deploymentIndexOps } from "../agent/deployment_index.ts";
 import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
-import { applyOps as applyTreeOps } from "../tree/apply.ts";
+import { applyOpsInPlace } from "../tree/apply.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
@@ -157,7 +157,8 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
       }
       : undefined;
     // The deployment index of the tree as imported goes in the same transactions, last.
-    const index = await deploymentIndexOps(store, applyTreeOps(live, diff.ops), commit);
+    applyOpsInPlace(live, diff.ops); // `live` becomes the tree as imported
+    const index = await deploymentIndexOps(store, live, commit);
     const applied = await applyStoreOps(store, [...toStoreOps(diff.ops), ...index], progress);
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
     if (!await bumpVersion(store, commit, log)) return refused("all-stop", { commit });

@@ -15,10 +15,24 @@ import { emptyNode, nodeAt, type TreeNode, type TreeOp } from "./model.ts";
  */
 export function applyOps(root: TreeNode, ops: readonly TreeOp[]): TreeNode {
   const result = cloneTree(root);
+  applyOpsInPlace(result, ops, structuredClone);
+  return result;
+}
+
+/**
+ * Applies `ops` to `root` itself, in order (no copy: for a tree the caller owns and will not
+ * use as it was); the new nodes and properties share the ops' property objects unless `copy`
+ * is given. Throws as {@linkcode applyOps} does (ops before the failing one stay applied).
+ */
+export function applyOpsInPlace(
+  root: TreeNode,
+  ops: readonly TreeOp[],
+  copy: <T>(value: T) => T = (value) => value,
+): void {
   for (const op of ops) {
     const parts = op.path.split("/").filter((part) => part !== "");
     const name = parts.pop();
-    const parent = nodeAt(result, parts.join("/"));
+    const parent = nodeAt(root, parts.join("/"));
     const node = name === undefined ? undefined : parent?.children.get(name);
     const fail: (why: string) => never = (why) => {
       throw new Error(`cannot ${op.op} ${op.path}: ${why}`);
@@ -26,15 +40,14 @@ export function applyOps(root: TreeNode, ops: readonly TreeOp[]): TreeNode {
     if (name === undefined || parent === undefined) fail("no parent node");
     if (op.op === "create") {
       if (node) fail("node exists");
-      parent.children.set(name, emptyNode(name, structuredClone(op.properties)));
+      parent.children.set(name, emptyNode(name, copy(op.properties)));
     } else if (node === undefined) {
       fail("no such node");
     } else if (op.op === "set") {
-      node.properties = structuredClone(op.properties);
+      node.properties = copy(op.properties);
     } else {
       if (node.children.size > 0) fail("node has children");
       parent.children.delete(name);
     }
   }
-  return result;
 }
