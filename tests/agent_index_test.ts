@@ -251,6 +251,26 @@ for (const kind of STORE_KINDS) {
           ok((await getProperties(store, "/hosts"))?.version === commit);
         });
 
+        await t.step("a damaged entry: it walks", async () => {
+          await repo.write("mine.zk", MINE.replace("'1.0.0'", "'3.0.0'"));
+          commit = await syncCommit(store, repo, work, "c7");
+          const head = parseHead(await store.get(DEPLOYMENT_INDEX));
+          ok(typeof head !== "string");
+          const entry = `${DEPLOYMENT_INDEX}/${head.generation}/host42`;
+          ok(await store.get(entry) !== null);
+          for (
+            const row of [
+              [0, "/../etc", "z4m", null, "1", "1", 1],
+              [0, "/mine/web", "z4m; rm", null, "1", "1", 1],
+              [0, "/mine/web", "z4m", null, "1", "1", -1],
+              [0, "/mine/web"],
+            ]
+          ) {
+            await store.set(entry, `1\n${JSON.stringify([row])}`);
+            ok((await sourceUsed(store, host)).startsWith("the index is damaged"), String(row));
+          }
+        });
+
         await t.step("long texts are split in chunks and read back whole", async () => {
           const texts = new Map([["a", "x".repeat(100) + "é😀".repeat(40)], ["b", "short"]]);
           const ops = await planIndexWrite(store, "/chunked", texts, { for: "test" }, 16);

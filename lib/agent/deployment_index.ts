@@ -13,6 +13,7 @@
  * @module
  */
 import type { Store, StoredNode, StoreOp } from "../store/types.ts";
+import { validatePath } from "../store/path.ts";
 import {
   type IndexHead,
   parseHead,
@@ -71,15 +72,18 @@ export function decodeEntries(text: string): KeyedDeployment[] {
     if (!Array.isArray(row) || !Number.isSafeInteger(order) || typeof path !== "string") {
       throw new Error("bad index row");
     }
+    validatePath(path);
     if (row.length === 3) {
       if (typeof row[2]?.error !== "string") throw new Error("bad index error row");
       return { order, path, result: { error: row[2].error } };
     }
     const [, , pkg, subtype, version, rawVersion, count] = row;
-    const text = (v: unknown) => v === null || typeof v === "string";
+    // Only what the walk can produce: a store path, one-word package and subtype.
+    const word = (v: unknown) => typeof v === "string" && /^\S+$/.test(v);
     if (
-      row.length !== 7 || typeof pkg !== "string" || !text(subtype) || !text(version) ||
-      !Number.isSafeInteger(count) || count < 0
+      row.length !== 7 || !word(pkg) || !(subtype === null || word(subtype)) ||
+      !(version === null || typeof version === "string") || !Number.isSafeInteger(count) ||
+      count < 0
     ) {
       throw new Error("bad index row");
     }
