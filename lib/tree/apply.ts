@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { cloneTree } from "./clone.ts";
-import { emptyNode, nodeAt, type TreeNode, type TreeOp } from "./model.ts";
+import { cloneProperties, cloneTree } from "./clone.ts";
+import { emptyNode, nodeAt, type Properties, type TreeNode, type TreeOp } from "./model.ts";
 
 /**
  * Returns a copy of `root` with `ops` applied in order; `root` is not changed.
@@ -15,7 +15,7 @@ import { emptyNode, nodeAt, type TreeNode, type TreeOp } from "./model.ts";
  */
 export function applyOps(root: TreeNode, ops: readonly TreeOp[]): TreeNode {
   const result = cloneTree(root);
-  applyOpsInPlace(result, ops, structuredClone);
+  applyOpsInPlace(result, ops, cloneProperties);
   return result;
 }
 
@@ -27,12 +27,16 @@ export function applyOps(root: TreeNode, ops: readonly TreeOp[]): TreeNode {
 export function applyOpsInPlace(
   root: TreeNode,
   ops: readonly TreeOp[],
-  copy: <T>(value: T) => T = (value) => value,
+  copy: (properties: Properties) => Properties = (properties) => properties,
 ): void {
+  // Parents by path, as ops come parents first: no walk from the root for each op.
+  const parents = new Map<string, TreeNode | undefined>();
   for (const op of ops) {
-    const parts = op.path.split("/").filter((part) => part !== "");
-    const name = parts.pop();
-    const parent = nodeAt(root, parts.join("/"));
+    const slash = op.path.lastIndexOf("/");
+    const name = op.path.slice(slash + 1) || undefined;
+    const parentPath = op.path.slice(0, slash);
+    let parent = parents.get(parentPath);
+    if (parent === undefined) parents.set(parentPath, parent = nodeAt(root, parentPath));
     const node = name === undefined ? undefined : parent?.children.get(name);
     const fail: (why: string) => never = (why) => {
       throw new Error(`cannot ${op.op} ${op.path}: ${why}`);
@@ -48,6 +52,7 @@ export function applyOpsInPlace(
     } else {
       if (node.children.size > 0) fail("node has children");
       parent.children.delete(name);
+      parents.delete(op.path);
     }
   }
 }
