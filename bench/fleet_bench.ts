@@ -116,9 +116,26 @@ async function inBatches<T>(count: number, size: number, fn: (i: number) => Prom
   return out;
 }
 
-async function waitUntil(what: string, done: () => boolean, timeoutMs = 900_000) {
+/** The first problems agents logged (warnings and worse), to show when a run goes wrong. */
+const problems: string[] = [];
+let stopped = false;
+
+/** A logger that keeps nothing but the agents' problems (and notices ALL STOP). */
+const agentLogger = (i: number) =>
+  createLogger({
+    sink: (line) => {
+      if (line.startsWith("CRITICAL")) stopped = true;
+      if (/^(WARNING|ERROR|CRITICAL)/.test(line) && problems.length < 20) {
+        problems.push(`host${i}: ${line}`);
+        console.error(`host${i}: ${line}`);
+      }
+    },
+  });
+
+async function waitUntil(what: string, done: () => boolean, timeoutMs = 1_800_000) {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
+    if (stopped) throw new Error(`an agent failed (ALL STOP) while waiting for ${what}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -163,7 +180,7 @@ async function run(mode: string): Promise<Row> {
       const agent = await Agent.start({
         store,
         runner: fakeHostRunner(root, () => {}),
-        logger: createLogger({ sink: () => {} }),
+        logger: agentLogger(i),
         root,
         hostName: `name${i}`,
         packages: new YumPackageManager(),
