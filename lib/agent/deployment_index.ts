@@ -108,9 +108,10 @@ export async function deploymentIndexOps(
   version: Value,
   chunkChars?: number,
 ): Promise<StoreOp[]> {
-  const hosts = await store.get(HOSTS_PATH);
+  const [hosts, head] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX]);
   const tag = { version, hosts: hosts === null ? 0 : hosts.version + 1 };
-  return await planIndexWrite(store, DEPLOYMENT_INDEX, indexTexts(tree), tag, chunkChars);
+  const texts = indexTexts(tree);
+  return await planIndexWrite(store, DEPLOYMENT_INDEX, texts, tag, chunkChars, head);
 }
 
 /** The operation that marks the index invalid (for a tree change made without sync). */

@@ -110,7 +110,8 @@ function encodeHead(head: Omit<IndexHead, "stat">): string {
 /**
  * The operations that store `texts` (key → text) as the index at `root`, tagged `tag`: to be
  * applied in order (in as many transactions as needed). Throws for a key that cannot name a
- * node. Only the head set is version-checked: a concurrent invalidation makes it fail.
+ * node. Only the head set is version-checked: a concurrent invalidation makes it fail. `node`
+ * is the root as just read, when the caller has read it (otherwise it is read here).
  */
 export async function planIndexWrite(
   store: Store,
@@ -118,11 +119,12 @@ export async function planIndexWrite(
   texts: ReadonlyMap<string, string>,
   tag: { [key: string]: Value },
   chunkChars = CHUNK_CHARS,
+  read?: StoredNode | null,
 ): Promise<StoreOp[]> {
   for (const key of texts.keys()) {
     if (!isIndexKey(key)) throw new Error(`cannot index the key ${JSON.stringify(key)}`);
   }
-  const node = await store.get(root);
+  const node = read === undefined ? await store.get(root) : read;
   const head = parseHead(node);
   const digest = digestOf(texts);
   const generations = node?.children ?? [];
