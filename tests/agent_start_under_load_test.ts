@@ -33,7 +33,7 @@ Deno.test(
       // It goes on trying (at least one more attempt) without a line per attempt.
       await new Promise((r) => setTimeout(r, 2_500));
       assertEquals(agent.lines, [warning]);
-      server = await startZooKeeper(port);
+      server = await startZooKeeper({ port });
       await waitFor("the agent to start", () => agent.lines.length > 1, 30_000);
       equal(agent.lines[1], "INFO Agent starting, cluster None, host None");
       const store = await connectZooKeeper(server.connect);

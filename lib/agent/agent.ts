@@ -21,7 +21,7 @@ import { CompletedScripts, guardDeploy } from "./app_guard.ts";
 import { CommandRunner } from "./command.ts";
 import { registerHost } from "./register.ts";
 import { hostProperties, HostReport } from "./host_report.ts";
-import { type DesiredSource, TreeWalkSource } from "./desired.ts";
+import { type DesiredSource, IndexedSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import { checkDeployments } from "./check.ts";
 import {
@@ -59,7 +59,7 @@ export interface AgentOptions {
   verbose?: boolean;
   /** Kill any command running longer than this many milliseconds. */
   commandTimeoutMs?: number;
-  /** Where the wanted deployments come from (default: a walk of the store's tree). */
+  /** Where the wanted deployments come from (default: the deployment index, else a walk). */
   source?: DesiredSource;
   /** The after-deployment hook's argv (`--after`), or none. */
   after?: readonly string[] | null;
@@ -84,7 +84,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const host = await readIdentity(options.root, options.hostName);
   const hostVersion = await readHostVersion(options.root);
   const cluster = await clusterVersion(options.store);
-  const source = options.source ?? new TreeWalkSource(options.store);
+  const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
   checkDeployments(desired);
   const { steps } = await planHostSteps(options.store, options.root, host, desired);
@@ -128,7 +128,7 @@ export class Agent {
     this.#version = version;
     this.#report = new HostReport(options.store, options.logger, host, handle, version);
     this.verbose = options.verbose ?? false;
-    this.#source = options.source ?? new TreeWalkSource(options.store);
+    this.#source = options.source ?? new IndexedSource(options.store, options.logger);
     const statusFile = options.statusFile === undefined
       ? defaultStatusFile(options.root)
       : options.statusFile;
@@ -263,7 +263,7 @@ export class Agent {
       timeoutMs: this.#o.commandTimeoutMs,
     });
     try {
-      const desired = await this.#source.read(this.host);
+      const desired = await this.#source.read(this.host, { version, stat });
       checkDeployments(desired); // values from the store, checked before anything is done
       const { steps, controller } = await planHostSteps(store, root, this.host, desired);
       if (steps.length === 0) {

@@ -1,8 +1,8 @@
 /**
  * The `agent` command line: `agent [--store CONNECT] [--root DIR] [--run-once] [--verbose]
- * [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME] [--log-format text|json]
- * [--command-timeout SECONDS] [--session-timeout SECONDS] [--after 'COMMAND ARG…']
- * [--status-file FILE]`.
+ * [--debug] [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME]
+ * [--log-format text|json] [--command-timeout SECONDS] [--session-timeout SECONDS]
+ * [--after 'COMMAND ARG…'] [--status-file FILE]`.
  *
  * @module
  */
@@ -33,6 +33,7 @@ interface AgentFlags {
   root: string;
   runOnce: boolean;
   verbose: boolean;
+  debug: boolean;
   dryRun: boolean;
   packageManager: PackageManagerName;
   hostName?: string;
@@ -54,6 +55,7 @@ export function agentCommand(): Command {
     .option("--root <dir>", "root of all local paths", Deno.env.get("TEST_ROOT") ?? "/")
     .option("--run-once", "deploy at most once if behind, then exit", false)
     .option("--verbose", "log the output of successful commands too", false)
+    .option("--debug", "log debug detail too (such as where the deployments were read from)", false)
     .option("--dry-run", "print this host's plan for the cluster version; change nothing", false)
     .addOption(
       new Option("--package-manager <name>", "package backend")
@@ -89,7 +91,7 @@ export function agentCommand(): Command {
       const timeout = positiveSeconds("--command-timeout", flags.commandTimeout);
       const session = positiveSeconds("--session-timeout", flags.sessionTimeout);
       const after = afterHook(flags.after);
-      const logger = createLogger({ format: parseLogFormat(flags.logFormat) });
+      const logger = createLogger({ format: parseLogFormat(flags.logFormat), debug: flags.debug });
       // One connection attempt may take as long as the session may be cut off.
       const how = {
         zookeeper: { sessionTimeoutMs: session * 1000, connectTimeoutMs: session * 1000 },

@@ -1,28 +1,30 @@
 /**
- * Where the agent learns what this host should run: one small interface, so the full-tree walk
- * ({@linkcode TreeWalkSource}) can later be replaced by one read of a compact snapshot.
+ * Where the agent learns what this host should run: the deployment index when it is current
+ * ({@linkcode IndexedSource}), otherwise a walk of the whole tree ({@linkcode TreeWalkSource}).
  *
  * @module
  */
-import { type Store, StoreError } from "../store/types.ts";
-import { readTree } from "../store/tree_io.ts";
-import { emptyNode, joinPath, type TreeNode } from "../tree/model.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/types.ts";
+import { readTrees } from "../store/tree_io.ts";
+import { emptyNode, joinPath } from "../tree/model.ts";
+import { type ClusterSeen, readDeploymentIndex } from "./deployment_index.ts";
 import { type Deployment, deploymentsForHost } from "./deployments.ts";
+import { NOT_DEPLOYMENTS } from "./deployment_keys.ts";
+import { showVersion } from "../sync/cluster_version.ts";
 import type { HostIdentity } from "./identity.ts";
 
 /** Reads the deployments the cluster wants on a host. */
 export interface DesiredSource {
   /**
-   * The deployments for `host`. Throws a `StoreError` when the store cannot be read and a
-   * `DeploymentError` when the tree is wrong for this host.
+   * The deployments for `host`; `seen` is the cluster version (and `/hosts` data version) the
+   * caller is deploying, when it knows it. Throws a `StoreError` when the store cannot be read
+   * and a `DeploymentError` when the tree is wrong for this host.
    */
-  read(host: HostIdentity): Promise<Deployment[]>;
+  read(host: HostIdentity, seen?: ClusterSeen): Promise<Deployment[]>;
 }
 
-/** Top-level nodes that hold no deployments and are not read. */
-const NOT_READ = new Set(["hosts", "zookeeper"]);
-
-/** Reads every top-level tree but `/hosts` and walks it for the host's deployments. */
+/** Reads every top-level tree that can hold deployments, together, and walks it. */
 export class TreeWalkSource implements DesiredSource {
   readonly #store: Store;
 
@@ -34,20 +36,45 @@ export class TreeWalkSource implements DesiredSource {
   /** Reads the tree and walks it. */
   async read(host: HostIdentity): Promise<Deployment[]> {
     const top = await this.#store.get("/");
-    const names = (top?.children ?? []).filter((name) => !NOT_READ.has(name));
-    const nodes = await Promise.all(names.map((name) => this.#readTop(name)));
+    const names = (top?.children ?? []).filter((name) => !NOT_DEPLOYMENTS.has(name));
+    const nodes = await readTrees(this.#store, names.map((n) => joinPath("/", n)), {
+      ephemeral: false,
+    });
     const root = emptyNode();
-    names.forEach((name, i) => nodes[i] && root.children.set(name, { ...nodes[i], name }));
+    names.forEach((name, i) => {
+      const node = nodes[i];
+      if (node !== null && !node.ephemeral) root.children.set(name, node);
+    });
     return deploymentsForHost(root, host);
   }
+}
 
-  /** One top-level subtree, or null when it was deleted meanwhile. */
-  async #readTop(name: string): Promise<TreeNode | null> {
-    try {
-      return await readTree(this.#store, joinPath("/", name), { ephemeral: false });
-    } catch (error) {
-      if (error instanceof StoreError && error.code === "NO_NODE") return null;
-      throw error;
+/**
+ * The deployment index when it is provably current for the version being deployed, otherwise
+ * the walk; logs at debug level which one it used and why.
+ */
+export class IndexedSource implements DesiredSource {
+  readonly #store: Store;
+  readonly #logger: Logger;
+  readonly #walk: TreeWalkSource;
+
+  /** Reads from `store`, logging its choice to `logger`. */
+  constructor(store: Store, logger: Logger) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#walk = new TreeWalkSource(store);
+  }
+
+  /** Reads the index, or walks the tree when it is absent or not current. */
+  async read(host: HostIdentity, seen?: ClusterSeen): Promise<Deployment[]> {
+    const found = await readDeploymentIndex(this.#store, host, seen);
+    if (found.source === "index") {
+      this.#logger.debug(
+        `Deployments from the deployment index (version ${showVersion(found.version)})`,
+      );
+      return found.deployments();
     }
+    this.#logger.debug(`Deployments from a walk of the tree: ${found.reason}`);
+    return await this.#walk.read(host);
   }
 }

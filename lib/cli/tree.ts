@@ -4,7 +4,8 @@
  * @module
  */
 import { Command, InvalidArgumentError } from "commander";
-import { applyOps, readTree } from "../store/tree_io.ts";
+import { applyStoreOps, readTree, toStoreOps } from "../store/tree_io.ts";
+import { invalidateDeploymentIndexOps } from "../agent/deployment_index.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
@@ -71,6 +72,7 @@ export function treeCommand(): Command {
         ? formatTree(node, { ephemeral: opts.ephemeral })
         : formatTree({ name: "", properties: {}, children: new Map([[named.name, named]]) }, {
           ephemeral: opts.ephemeral,
+          internal: true, // a path asked for by name is printed, whatever it is
         });
       await Deno.stdout.write(new TextEncoder().encode(printed));
     }, { mustExist: true, readOnly: true, timeoutMs: opts.timeout });
@@ -122,8 +124,13 @@ export function treeCommand(): Command {
         if (at !== "/" && await store.get(at) === null) {
           await store.create(at, "", { parents: true });
         }
-        const applied = await applyOps(store, ops);
-        console.error(`applied ${applied.writes} changes in ${applied.transactions} transactions`);
+        // A tree changed by hand is not the one sync indexed: agents walk it until the next sync.
+        const invalidate = ops.length === 0
+          ? []
+          : await invalidateDeploymentIndexOps(store, `tree import ${file} at ${at}`);
+        const applied = await applyStoreOps(store, [...invalidate, ...toStoreOps(ops)]);
+        const changes = applied.writes - invalidate.length;
+        console.error(`applied ${changes} changes in ${applied.transactions} transactions`);
       });
     },
   );

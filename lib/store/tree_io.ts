@@ -34,12 +34,32 @@ export async function readTree(
   path = "/",
   options: ReadTreeOptions = {},
 ): Promise<TreeNode> {
-  validatePath(path);
+  const [tree] = await readTrees(store, [path], options);
+  if (tree === null) throw new StoreError("NO_NODE", "cannot read tree, no node", path);
+  return tree;
+}
+
+/**
+ * Reads the subtrees at `paths` together, level by level: one `getMany` for all of their nodes
+ * at each depth, however many subtrees there are. Null for a path that does not exist. The
+ * nodes at `paths` are read even when ephemeral; below them, `ephemeral: false` leaves
+ * ephemeral nodes out. ZooKeeper's own `/zookeeper` node is left out.
+ */
+export async function readTrees(
+  store: Store,
+  paths: readonly string[],
+  options: ReadTreeOptions = {},
+): Promise<(TreeNode | null)[]> {
+  for (const path of paths) validatePath(path);
   const includeEphemeral = options.ephemeral ?? true;
-  const top = await store.get(path);
-  if (top === null) throw new StoreError("NO_NODE", "cannot read tree, no node", path);
-  const root = makeNode(baseName(path), top.data, top.ephemeral);
-  let level = [{ path, node: root, children: top.children }];
+  const tops = await store.getMany(paths);
+  let level: { path: string; node: TreeNode; children: string[] }[] = [];
+  const roots = tops.map((top, i) => {
+    if (top === null) return null;
+    const node = makeNode(baseName(paths[i]), top.data, top.ephemeral);
+    level.push({ path: paths[i], node, children: top.children });
+    return node;
+  });
   while (level.length > 0) {
     const wanted: { parent: TreeNode; name: string; path: string }[] = [];
     for (const { path: parentPath, node, children } of level) {
@@ -48,6 +68,7 @@ export async function readTree(
         wanted.push({ parent: node, name, path: joinPath(parentPath, name) });
       }
     }
+    if (wanted.length === 0) break;
     const stored = await store.getMany(wanted.map((w) => w.path));
     const next: typeof level = [];
     wanted.forEach((w, i) => {
@@ -59,7 +80,7 @@ export async function readTree(
     });
     level = next;
   }
-  return root;
+  return roots;
 }
 
 function makeNode(name: string, data: string, ephemeral: boolean): TreeNode {
@@ -84,12 +105,28 @@ export function toStoreOps(ops: readonly TreeOp[]): StoreOp[] {
   });
 }
 
-const encoder = new TextEncoder();
+/** The UTF-8 length of a string, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2; // a surrogate pair: 2 code units, 4 bytes
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
+}
 
 /** Roughly the bytes one op takes in a ZooKeeper multi request (header, path, data, ACL). */
 export function opBytes(op: StoreOp): number {
-  const data = op.op === "create" || op.op === "set" ? encoder.encode(op.data).length : 0;
-  return 48 + encoder.encode(op.path).length + data;
+  const data = op.op === "create" || op.op === "set" ? utf8Length(op.data) : 0;
+  return 48 + utf8Length(op.path) + data;
 }
 
 /**

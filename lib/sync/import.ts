@@ -11,21 +11,37 @@
  */
 import type { Logger } from "../log.ts";
 import type { ConnectionWatch } from "../store/reconnect.ts";
-import { applyOps, type ApplyProgress, type ApplyResult } from "../store/tree_io.ts";
-import { type Store, StoreError } from "../store/types.ts";
+import {
+  type ApplyProgress,
+  type ApplyResult,
+  applyStoreOps,
+  toStoreOps,
+} from "../store/tree_io.ts";
+import { type Store, StoreError, type StoreOp } from "../store/types.ts";
 import type { TreeDiff } from "../tree/diff.ts";
+
+/** What one attempt applies: the tree's changes, then the store operations that go with them. */
+export interface ImportPlan {
+  /** The tree's changes (what the progress and the log count). */
+  diff: TreeDiff;
+  /**
+   * Store operations applied after the tree's, in the same transactions (sync's deployment
+   * index of the tree as imported); made again with each new plan.
+   */
+  after: readonly StoreOp[];
+}
 
 /** What {@linkcode importTree} needs. */
 export interface ImportOptions {
   /** Follows the store's connection since the cluster lock was taken. */
   connection: ConnectionWatch;
   /** The plan made from a read of the live tree just before. */
-  plan: TreeDiff;
+  plan: ImportPlan;
   /** Reads the live tree again and plans from it. */
-  replan: () => Promise<TreeDiff>;
+  replan: () => Promise<ImportPlan>;
   /** Where a lost connection and the new plan are reported. */
   log: Logger;
-  /** Told after each transaction (of the current plan). */
+  /** Told after each transaction that applied tree changes (of the current plan's). */
   onProgress?: ApplyProgress;
 }
 
@@ -42,17 +58,24 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Applies `plan`, re-planning from the live tree after every lost connection. */
+/**
+ * Applies `plan` (the tree's changes, then its `after` operations), re-planning from the live
+ * tree after every lost connection.
+ */
 export function importTree(store: Store, options: ImportOptions): Promise<ApplyResult> {
   const { log } = options;
   return options.connection.run(async (attempt, signal) => {
     const plan = attempt === 1 ? options.plan : await options.replan();
     signal.throwIfAborted();
-    if (attempt > 1) log.info(`Re-read the tree: ${plan.ops.length} changes left to import`);
-    return await applyOps(store, plan.ops, (done, total) => {
+    const changes = plan.diff.ops.length;
+    if (attempt > 1) log.info(`Re-read the tree: ${changes} changes left to import`);
+    let shown = 0;
+    const ops = [...toStoreOps(plan.diff.ops), ...plan.after];
+    return await applyStoreOps(store, ops, (done) => {
       signal.throwIfAborted(); // given up: write nothing more
       options.connection.answered();
-      options.onProgress?.(done, total);
+      const treeDone = Math.min(done, changes); // the operations after the tree's are not counted
+      if (treeDone > shown) options.onProgress?.(shown = treeDone, changes);
     });
   }, {
     keepSession: true,

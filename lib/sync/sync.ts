@@ -7,10 +7,13 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type Store, StoreError } from "../store/types.ts";
-import { readTree, updateProperties } from "../store/tree_io.ts";
+import { readTrees, updateProperties } from "../store/tree_io.ts";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
+import { deploymentIndexOps } from "../agent/deployment_index.ts";
+import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
+import { applyOpsInPlace } from "../tree/apply.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
-import { formatDiff } from "../tree/diff.ts";
+import { formatDiff, type TreeDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { updateCheckout } from "./git.ts";
 import { tryLockCheckout } from "./checkout_lock.ts";
@@ -19,7 +22,7 @@ import { HOSTS_PATH, sameVersion, showVersion } from "./cluster_version.ts";
 import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
-import { importTree } from "./import.ts";
+import { type ImportPlan, importTree } from "./import.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -206,7 +209,8 @@ async function syncLocked(options: SyncOptions): Promise<SyncResult> {
       log.error(`Refused to update zookeeper tree, bad tree file: ${message(error)}`);
       return refused("failed", { commit });
     }
-    const diff = planImport(desired, await readLive(store, desired));
+    const live = await readLive(store);
+    const diff = planImport(desired, live);
     const suffix = options.dryRun ? " (dry run, no action taken)" : "";
     for (const file of files) log.info(`Importing ${file}${suffix}`);
     if (options.dryRun) {
@@ -219,10 +223,19 @@ async function syncLocked(options: SyncOptions): Promise<SyncResult> {
     const progress = diff.ops.length >= PROGRESS_THRESHOLD
       ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
       : undefined;
+    // The deployment index of the tree as imported goes in the same transactions, last; it is
+    // built again with each new plan after a lost connection, always before the bump.
+    const withIndex = async (live: TreeNode, plan: TreeDiff): Promise<ImportPlan> => {
+      applyOpsInPlace(live, plan.ops); // `live` becomes the tree as imported
+      return { diff: plan, after: await deploymentIndexOps(store, live, commit) };
+    };
     const applied = await importTree(store, {
       connection,
-      plan: diff,
-      replan: async () => planImport(desired, await readLive(store, desired)),
+      plan: await withIndex(live, diff),
+      replan: async () => {
+        const again = await readLive(store);
+        return await withIndex(again, planImport(desired, again));
+      },
       log,
       onProgress: progress,
     });
@@ -255,17 +268,16 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
   );
 }
 
-/** The live subtrees of the top-level nodes the desired tree names, under one root. */
-async function readLive(store: Store, desired: TreeNode): Promise<TreeNode> {
-  const names = [...desired.children.keys()];
-  const present = await store.getMany(names.map((n) => joinPath("/", n)));
+/**
+ * The live tree: every top-level subtree but the hosts', ZooKeeper's, the role locks and the
+ * deployment index, read together level by level (the diff uses those the files name, the
+ * deployment index all of them).
+ */
+async function readLive(store: Store): Promise<TreeNode> {
+  const names = ((await store.get("/"))?.children ?? []).filter((n) => !NOT_DEPLOYMENTS.has(n));
+  const trees = await readTrees(store, names.map((n) => joinPath("/", n)), { ephemeral: true });
   const root = emptyNode();
-  const subtrees = await Promise.all(
-    names.map((n, i) =>
-      present[i] === null ? undefined : readTree(store, joinPath("/", n), { ephemeral: true })
-    ),
-  );
-  for (const tree of subtrees) if (tree !== undefined) root.children.set(tree.name, tree);
+  for (const tree of trees) if (tree !== null) root.children.set(tree.name, tree);
   return root;
 }
 

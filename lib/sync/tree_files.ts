@@ -34,9 +34,15 @@ export async function listTreeFiles(dir: string): Promise<TreeFileList> {
 
 /**
  * Paths that belong to sync and the agents, never to tree files (sync would delete the lock
- * requests agents keep under `/role-locks/<role>`).
+ * requests agents keep under `/role-locks/<role>`, and the deployment index it writes itself).
  */
-const RESERVED_TOP_LEVEL = new Set(["hosts", "zookeeper", "ZktoolsLocks", "role-locks"]);
+const RESERVED_TOP_LEVEL = new Set([
+  "hosts",
+  "zookeeper",
+  "ZktoolsLocks",
+  "role-locks",
+  "deployment-index",
+]);
 
 /**
  * Parses every file and builds the desired tree: `.zk` files side by side (a top-level node

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { cloneProperties } from "./clone.ts";
 import { joinPath, type Properties, type TreeNode, type TreeOp, type Value } from "./model.ts";
 import { compareNames, formatProperty, isLinkKey } from "./format.ts";
 import { formatValue } from "./value.ts";
@@ -54,13 +55,13 @@ function compareNode(
   diff: TreeDiff,
 ): void {
   if (live === undefined) {
-    diff.ops.push({ op: "create", path, properties: structuredClone(desired.properties) });
+    diff.ops.push({ op: "create", path, properties: cloneProperties(desired.properties) });
   } else if (!valuesEqual(desired.properties, live.properties)) {
     diff.ops.push({
       op: "set",
       path,
-      properties: structuredClone(desired.properties),
-      before: structuredClone(live.properties),
+      properties: cloneProperties(desired.properties),
+      before: cloneProperties(live.properties),
     });
   }
   for (const child of sorted(desired.children)) {

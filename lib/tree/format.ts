@@ -12,10 +12,15 @@ export interface FormatTreeOptions {
   path?: string;
   /** Include ephemeral nodes (default: omit them). */
   ephemeral?: boolean;
+  /** Also print the internal top-level nodes (the deployment index; default: omit them). */
+  internal?: boolean;
 }
 
 /** ZooKeeper's reserved node, never printed at the root. */
 const RESERVED = "zookeeper";
+
+/** Top-level nodes clusterdeploy keeps for itself, printed only on request. */
+const INTERNAL = new Set(["deployment-index"]);
 
 /** True when a property key names a link (`name ->`) or a property link (`name =>`). */
 export function isLinkKey(key: string): boolean {
@@ -33,7 +38,8 @@ export function formatProperty(key: string, value: Value): string {
 
 /**
  * Formats a tree as text. Without `path` (or with "/") each top-level node is printed, except
- * the reserved `/zookeeper`; with `path` that node is printed with its full path as its name.
+ * the reserved `/zookeeper` and (unless `options.internal`) the internal `/deployment-index`;
+ * with `path` that node is printed with its full path as its name.
  *
  * Each node prints as `/name`, plus ` : <type>` when its `type` property is type text
  * ({@linkcode isTypeText}), then its
@@ -49,7 +55,8 @@ export function formatTree(root: TreeNode, options: FormatTreeOptions = {}): str
   const path = options.path;
   if (path === undefined || path.split("/").every((part) => part === "")) {
     for (const child of sortedChildren(root, ephemeral)) {
-      if (child.name !== RESERVED) formatNode(child, child.name, "", ephemeral, lines);
+      if (child.name === RESERVED || (INTERNAL.has(child.name) && !options.internal)) continue;
+      formatNode(child, child.name, "", ephemeral, lines);
     }
   } else {
     const node = nodeAt(root, path);

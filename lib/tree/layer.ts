@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { cloneTree } from "./clone.ts";
+import { cloneProperties, cloneTree } from "./clone.ts";
 import type { TreeNode } from "./model.ts";
 
 /**
@@ -18,7 +18,7 @@ export function layerTree(base: TreeNode, layer: TreeNode): TreeNode {
 }
 
 function mergeInto(target: TreeNode, layer: TreeNode): void {
-  Object.assign(target.properties, structuredClone(layer.properties));
+  Object.assign(target.properties, cloneProperties(layer.properties));
   if (layer.propertySources !== undefined) {
     target.propertySources = { ...target.propertySources, ...layer.propertySources };
   }

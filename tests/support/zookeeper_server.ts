@@ -108,8 +108,18 @@ function commonConfig(dataDir: string, clientPort: number): string[] {
   ];
 }
 
+/**
+ * `lines` with `extra` laid over them: a key `extra` sets replaces the line with that key
+ * (`4lw.commands.whitelist=...`, `maxSessionTimeout=...`), other `extra` lines are added.
+ */
+function overlayConfig(lines: string[], extra: string[]): string[] {
+  const key = (line: string) => line.slice(0, line.indexOf("="));
+  const replaced = new Set(extra.map(key));
+  return [...lines.filter((line) => !replaced.has(key(line))), ...extra];
+}
+
 /** One server process: started, killed (SIGKILL) and started again on the same config. */
-function serverProcess(mainClass: string, config: string, clientPort: number) {
+function serverProcess(mainClass: string, config: string, clientPort: number, maxHeap = "256m") {
   const classpath = zookeeperClasspath();
   let child: Deno.ChildProcess | undefined;
   return {
@@ -117,7 +127,7 @@ function serverProcess(mainClass: string, config: string, clientPort: number) {
       child = new Deno.Command("java", {
         args: [
           "-Xms64m",
-          "-Xmx256m",
+          `-Xmx${maxHeap}`,
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
           "-Dzookeeper.admin.enableServer=false",
@@ -149,15 +159,40 @@ function serverProcess(mainClass: string, config: string, clientPort: number) {
   };
 }
 
-/** Starts a server on `port` (default: a free one); call `close()` when done. */
-export async function startZooKeeper(port = freePort()): Promise<ZooKeeperServer> {
+/** Options of {@linkcode startZooKeeper}. */
+export interface ZooKeeperOptions {
+  /** The client port (default: a free one), e.g. to start a server an agent already waits for. */
+  port?: number;
+  /**
+   * More `zoo.cfg` lines (`forceSync=no`, `4lw.commands.whitelist=mntr,cons`, …); one whose key
+   * is among the defaults replaces that default.
+   */
+  config?: string[];
+  /** The JVM's largest heap (default `256m`). */
+  maxHeap?: string;
+}
+
+/** Starts a server (on a free port unless `options.port`); call `close()` when done. */
+export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
+  const port = options.port ?? freePort();
   const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-zk-" });
   const config = `${dir}/zoo.cfg`;
   await Deno.writeTextFile(
     config,
-    [...commonConfig(`${dir}/data`, port), `tickTime=200`, ""].join("\n"),
+    [
+      ...overlayConfig(
+        [...commonConfig(`${dir}/data`, port), `tickTime=200`],
+        options.config ?? [],
+      ),
+      "",
+    ].join("\n"),
   );
-  const server = serverProcess("org.apache.zookeeper.server.ZooKeeperServerMain", config, port);
+  const server = serverProcess(
+    "org.apache.zookeeper.server.ZooKeeperServerMain",
+    config,
+    port,
+    options.maxHeap,
+  );
   await server.start();
   return {
     connect: `127.0.0.1:${port}`,

@@ -1,0 +1,261 @@
+/**
+ * Fleet benchmark: what one version bump costs a fleet of agents, with the deployment index and
+ * with the walk (index disabled) for comparison.
+ *
+ * Starts a real ZooKeeper (four-letter words `mntr` enabled, `maxClientCnxns=0`), syncs a
+ * generated tree every agent can deploy (C customers × A apps × H hosts, host ids
+ * `host0 … host<N-1>`), starts N agents in this process (each with its own ZooKeeper session, its
+ * own root directory and a fake command runner: no real processes), lets them converge, then
+ * syncs a commit that changes every app's version and reports:
+ *
+ * - the time from the version write until every `/hosts/<id>` shows the new version;
+ * - ZooKeeper requests, bytes the server received and bytes it sent, per agent, from the
+ *   server's `mntr` counters between the version write and convergence (the window also holds
+ *   sync's own last 2–3 requests: the version write and the lock release);
+ * - agent CPU per bump: this process's CPU time over that window, divided by N (it includes
+ *   the fake commands and the agents' file work).
+ *
+ * Run: `deno task bench:fleet [AGENTS] [C A H] [--index|--walk]` (default 100 agents, 50 × 10 ×
+ * 3, both modes). Not a test: figures depend on the machine and its load, printed with them.
+ *
+ * @module
+ */
+import { Agent } from "../lib/agent/agent.ts";
+import { TreeWalkSource } from "../lib/agent/desired.ts";
+import { YumPackageManager } from "../lib/agent/packages/yum.ts";
+import { createLogger, memoryLogger } from "../lib/log.ts";
+import { RealRunner } from "../lib/proc/real.ts";
+import type { EphemeralHandle, Store } from "../lib/store/types.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import { syncRepository } from "../lib/sync/sync.ts";
+import { fakeHostRunner, writeFiles } from "../tests/support/agent_fake_host.ts";
+import { CountingStore } from "../tests/support/counting_store.ts";
+import { makeRepo, type TestRepo } from "../tests/support/git_repo.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../tests/support/zookeeper_server.ts";
+import { generateTrees, nodeCount } from "./tree_gen.ts";
+import { cpuMs, machine, mntr } from "./conditions.ts";
+
+const positional = Deno.args.filter((a) => !a.startsWith("--"));
+const [agentsArg = "100", c = "50", a = "10", h = "3"] = positional;
+const agents = Number(agentsArg);
+const shape = { customers: +c, apps: +a, hosts: +h };
+const modes = Deno.args.includes("--walk")
+  ? ["walk"]
+  : Deno.args.includes("--index")
+  ? ["index"]
+  : ["index", "walk"];
+
+/** A store that tells when its ephemeral host node was last written, and with what. */
+class HostNodeStore extends CountingStore {
+  readonly #onWrite: (data: string) => void;
+  constructor(inner: Store, onWrite: (data: string) => void) {
+    super(inner);
+    this.#onWrite = onWrite;
+  }
+  override async ephemeral(path: string, data: string): Promise<EphemeralHandle> {
+    const handle = await super.ephemeral(path, data);
+    return {
+      path: handle.path,
+      update: async (next) => {
+        await handle.update(next);
+        this.#onWrite(next);
+      },
+      remove: () => handle.remove(),
+    };
+  }
+}
+
+/** A store whose write of `/hosts` (sync's version bump) calls `before` first and `after`. */
+class BumpStore extends CountingStore {
+  constructor(inner: Store, readonly before: () => Promise<void>, readonly after: () => void) {
+    super(inner);
+  }
+  override async set(path: string, data: string, version?: number): Promise<void> {
+    if (path === "/hosts") await this.before();
+    await super.set(path, data, version);
+    if (path === "/hosts") this.after();
+  }
+}
+
+interface Row {
+  mode: string;
+  treeReads: number;
+  startup: number;
+  converge: number;
+  requests: number;
+  received: number;
+  sent: number;
+  cpu: number;
+}
+
+async function sync(server: ZooKeeperServer, repo: TestRepo, work: string, wrap = (s: Store) => s) {
+  const store = wrap(await connectZooKeeper(server.connect));
+  try {
+    const log = memoryLogger();
+    const result = await syncRepository({
+      store,
+      runner: new RealRunner(),
+      log,
+      repoUrl: repo.path,
+      treeDir: `${work}/trees`,
+    });
+    if (result.status !== "synced") throw new Error(`sync: ${log.lines.join("\n")}`);
+    return result.commit!;
+  } finally {
+    await store.close();
+  }
+}
+
+async function inBatches<T>(count: number, size: number, fn: (i: number) => Promise<T>) {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += size) {
+    out.push(
+      ...await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => fn(i + j))),
+    );
+  }
+  return out;
+}
+
+/** The first problems agents logged (warnings and worse), to show when a run goes wrong. */
+const problems: string[] = [];
+let stopped = false;
+
+/** A logger that keeps nothing but the agents' problems (and notices ALL STOP). */
+const agentLogger = (i: number) =>
+  createLogger({
+    sink: (line) => {
+      if (line.startsWith("CRITICAL")) stopped = true;
+      if (/^(WARNING|ERROR|CRITICAL)/.test(line) && problems.length < 20) {
+        problems.push(`host${i}: ${line}`);
+        console.error(`host${i}: ${line}`);
+      }
+    },
+  });
+
+async function waitUntil(what: string, done: () => boolean, timeoutMs = 1_800_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (stopped) throw new Error(`an agent failed (ALL STOP) while waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Paths that are not the tree: the host nodes and the per-app locks. */
+const NOT_TREE = /^\/(hosts|agent-locks)(\/|$)/;
+
+async function run(mode: string): Promise<Row> {
+  const server = await startZooKeeper({
+    config: ["4lw.commands.whitelist=srvr,mntr,ruok,cons", "maxSessionTimeout=120000"],
+    maxHeap: "1g",
+  });
+  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-fleet-" });
+  const running: Agent[] = [];
+  const stores: HostNodeStore[] = [];
+  try {
+    const repo = await makeRepo(work);
+    const write = async (revision: number) => {
+      const trees = generateTrees(shape, revision, { deployable: true, pool: agents });
+      for (const [name, text] of trees) await repo.write(name, text);
+    };
+    await write(0);
+    await repo.commit("c1");
+    const first = await sync(server, repo, work);
+
+    // N agents, each with its own session and root; they deploy the first version on start.
+    const published = new Array<string>(agents).fill("");
+    const at = new Array<number>(agents).fill(0);
+    const t0 = performance.now();
+    await inBatches(agents, 25, async (i) => {
+      const root = `${work}/hosts/host${i}`;
+      await writeFiles(root, { "etc/zmh/pxemac": `host${i}\n` });
+      const store = new HostNodeStore(
+        await connectZooKeeper(server.connect, { sessionTimeoutMs: 60_000 }),
+        (data) => {
+          published[i] = data;
+          at[i] = performance.now();
+        },
+      );
+      stores.push(store);
+      const agent = await Agent.start({
+        store,
+        runner: fakeHostRunner(root, () => {}),
+        logger: agentLogger(i),
+        root,
+        hostName: `name${i}`,
+        packages: new YumPackageManager(),
+        source: mode === "walk" ? new TreeWalkSource(store) : undefined,
+      });
+      running.push(agent);
+      agent.watch();
+    });
+    const shows = (version: string) => (i: number) => published[i].includes(`"${version}"`);
+    const all = (version: string) => published.every((_, i) => shows(version)(i));
+    await waitUntil("the fleet to deploy the first version", () => all(first));
+    const startup = (Math.max(...at) - t0) / 1000;
+
+    // The measured bump: every app gets a new version.
+    await write(1);
+    const second = await repo.commit("c2: every app's version");
+    let before: Record<string, number> = {};
+    let cpu0 = 0;
+    let bumped = 0;
+    for (const store of stores) store.reset();
+    await sync(server, repo, work, (s) =>
+      new BumpStore(s, async () => {
+        before = await mntr(server.port);
+        cpu0 = cpuMs();
+      }, () => bumped = performance.now()));
+    await waitUntil("the fleet to deploy the bump", () => all(second));
+    const converge = (Math.max(...at) - bumped) / 1000;
+    const cpu = cpuMs() - cpu0;
+    const after = await mntr(server.port);
+    const delta = (key: string) => (after[key] - before[key]) / agents;
+    // Read requests for the tree itself (not /hosts, not the app locks), as the client sends them.
+    const treeReads = stores.reduce(
+      (sum, store) =>
+        sum + store.reads.filter((paths) => paths.some((p) => !NOT_TREE.test(p)))
+          .reduce((n, paths) => n + Math.max(1, Math.ceil(paths.length / 500)), 0),
+      0,
+    ) / agents;
+    return {
+      mode,
+      treeReads,
+      startup,
+      converge,
+      requests: delta("zk_packets_received"),
+      received: delta("zk_bytes_received_count"),
+      sent: delta("zk_response_bytes"),
+      cpu: cpu / agents,
+    };
+  } finally {
+    await inBatches(running.length, 100, (i) => running[i].close().catch(() => {}));
+    await inBatches(stores.length, 100, (i) => stores[i].close().catch(() => {}));
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+const conditions = await machine();
+const rows: Row[] = [];
+for (const mode of modes) rows.push(await run(mode));
+const after = await machine();
+
+console.log(
+  `fleet: ${agents} agents, tree ${shape.customers} × ${shape.apps} × ${shape.hosts} ≈ ` +
+    `${nodeCount(shape)} nodes (every app's version changes in the bump)`,
+);
+console.log(`conditions: ${conditions.summary}; load after ${after.load}`);
+console.log(
+  "| source | start-up converge | bump converge | requests/agent | tree reads/agent | " +
+    "bytes to server/agent | bytes from server/agent | CPU ms/agent |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  console.log(
+    `| ${r.mode} | ${r.startup.toFixed(1)} s | ${r.converge.toFixed(2)} s | ` +
+      `${r.requests.toFixed(1)} | ${r.treeReads.toFixed(1)} | ${r.received.toFixed(0)} | ` +
+      `${r.sent.toFixed(0)} | ` +
+      `${r.cpu.toFixed(1)} |`,
+  );
+}
