@@ -265,7 +265,7 @@ export class Agent {
     try {
       const desired = await this.#source.read(this.host, { version, stat });
       checkDeployments(desired); // values from the store, checked before anything is done
-      const { steps, controller } = await planHostSteps(store, root, this.host, desired);
+      const { steps } = await planHostSteps(store, root, this.host, desired);
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {
           logger.info(`DEBUG: ${stage}`);
