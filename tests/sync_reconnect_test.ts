@@ -9,7 +9,9 @@
  * strikes right after the cluster lock is taken, at the re-read that decides again under it.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { DEPLOYMENT_INDEX, indexTexts, whyNotCurrent } from "../lib/agent/deployment_index.ts";
 import { createLogger } from "../lib/log.ts";
+import { parseHead, readIndexKeys } from "../lib/store/keyed_index.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import { getProperties, readTree } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
@@ -21,6 +23,7 @@ import {
   type SyncResult,
 } from "../lib/sync/sync.ts";
 import { listTreeFiles, readDesiredTree } from "../lib/sync/tree_files.ts";
+import { decodeProperties } from "../lib/tree/codec.ts";
 import { diffTrees } from "../lib/tree/diff.ts";
 import { emptyNode } from "../lib/tree/model.ts";
 import { generateTrees } from "../bench/tree_gen.ts";
@@ -93,6 +96,24 @@ async function assertTreeEqualsFiles(store: Store, treeDir: string): Promise<voi
   deepEqual(diffTrees(desired, live, { trim: true }).ops, []);
 }
 
+/**
+ * Asserts that the deployment index is current for `/hosts` as it is now and holds, key for
+ * key, the index of the live tree (built again after the re-read, not the first plan's).
+ */
+async function assertIndexCurrent(store: Store): Promise<void> {
+  const hosts = await store.get("/hosts");
+  ok(hosts !== null);
+  const head = parseHead(await store.get(DEPLOYMENT_INDEX));
+  const seen = { version: decodeProperties(hosts.data).version ?? null, stat: hosts.version };
+  equal(whyNotCurrent(head, seen), null);
+  ok(typeof head !== "string");
+  const texts = indexTexts(await readTree(store, "/"));
+  ok(texts.size > 0);
+  const read = await readIndexKeys(store, DEPLOYMENT_INDEX, head, [...texts.keys()]);
+  deepEqual(read, new Map(texts));
+  deepEqual((await store.get(DEPLOYMENT_INDEX))?.children, [head.generation]);
+}
+
 const lostLine = (lines: string[]) =>
   lines.some((line) => line.startsWith("WARNING Lost the connection to ZooKeeper"));
 
@@ -113,6 +134,7 @@ Deno.test({
       equal(result.status, "synced", lines.join("\n"));
       ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
       await assertTreeEqualsFiles(check, `${work}/trees`);
+      await assertIndexCurrent(check);
       equal((await getProperties(check, "/hosts"))?.version, repo.commit);
     } finally {
       await store.close();
@@ -141,6 +163,7 @@ Deno.test({
       equal(result.status, "synced", lines.join("\n"));
       ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
       await assertTreeEqualsFiles(store, `${work}/trees`);
+      await assertIndexCurrent(store);
       equal((await getProperties(store, "/hosts"))?.version, repo.commit);
     } finally {
       await store.close();
@@ -176,6 +199,7 @@ Deno.test({
       );
       ok(left < total - done, lines.join("\n"));
       await assertTreeEqualsFiles(store, `${work}/trees`);
+      await assertIndexCurrent(store);
       equal((await getProperties(store, "/hosts"))?.version, repo.commit);
     } finally {
       await store.close();
