@@ -44,7 +44,7 @@ class FlakyStore implements Store {
   create: Store["create"] = (path, data, options) => this.#inner.create(path, data, options);
   delete: Store["delete"] = (path, version) => this.#inner.delete(path, version);
   multi: Store["multi"] = (ops) => this.#inner.multi(ops);
-  watch: Store["watch"] = (path, onChange) => this.#inner.watch(path, onChange);
+  watch: Store["watch"] = (path, onChange, options) => this.#inner.watch(path, onChange, options);
   ephemeral: Store["ephemeral"] = (path, data) => this.#inner.ephemeral(path, data);
   tryLock: Store["tryLock"] = (name) => this.#inner.tryLock(name);
   close: Store["close"] = () => Promise.resolve();

@@ -9,7 +9,7 @@ import { YumPackageManager } from "../lib/agent/packages/yum.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { FakeRunner } from "../lib/proc/fake.ts";
 import { readLockRequests } from "../lib/store/persistent_lock.ts";
-import type { Store } from "../lib/store/types.ts";
+import type { Store, WatchOptions } from "../lib/store/types.ts";
 import { importTree, setClusterVersion } from "./support/agent_cluster.ts";
 import { writeFiles } from "./support/agent_fake_host.ts";
 import { STORE_KINDS } from "./support/stores.ts";
@@ -88,10 +88,10 @@ function lateHostsWatch(store: Store, muted: () => boolean): Store {
   return new Proxy(store, {
     get(target, key) {
       if (key === "watch") {
-        return (path: string, onChange: Parameters<Store["watch"]>[1]) =>
+        return (path: string, onChange: Parameters<Store["watch"]>[1], options?: WatchOptions) =>
           target.watch(path, (node) => {
             if (path !== "/hosts" || !muted()) onChange(node);
-          });
+          }, options);
       }
       const value = Reflect.get(target, key, target);
       return typeof value === "function" ? value.bind(target) : value;

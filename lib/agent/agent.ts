@@ -176,10 +176,12 @@ export class Agent {
    */
   watch(): void {
     const { store } = this.#o;
+    // Data only: the version and its data version are all the agent needs of `/hosts`, not
+    // the list of every host's node.
     this.#unwatch = store.watch(HOSTS, (node) => {
       this.#observe(node?.data ?? "", node?.version ?? -1);
       this.#kick();
-    });
+    }, { dataOnly: true });
     this.#unstate = store.onState((state) => {
       if (state !== "connected") return;
       this.#report.retryOwed();

@@ -41,6 +41,7 @@ import {
   type StoredNode,
   StoreError,
   type StoreOp,
+  type WatchOptions,
 } from "./types.ts";
 
 /** Options of {@linkcode openLocalStore}. */
@@ -192,10 +193,18 @@ export class LocalStore implements Store {
   }
 
   /** Watches a node's data and existence (polling the change counter). */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void {
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void {
     validatePath(path);
     this.#db.check("watch", path);
-    return this.#watches.add(path, onChange);
+    // Data-only: reported as ZooKeeper's data-only watch reports it, without children.
+    const report = options?.dataOnly
+      ? (node: StoredNode | null) => onChange(node && { ...node, children: [] })
+      : onChange;
+    return this.#watches.add(path, report);
   }
 
   /** Never reports anything (no connection, no session to lose). */

@@ -167,7 +167,7 @@ function gone(store: Store, path: string, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", finish);
     const stop = store.watch(path, (node) => {
       if (node === null) finish();
-    });
+    }, { dataOnly: true });
     if (signal?.aborted) finish();
   });
 }

@@ -155,7 +155,7 @@ function gone(store: Store, path: string, signal?: AbortSignal): Promise<boolean
     signal?.addEventListener("abort", abort, { once: true });
     const stop = store.watch(path, (node) => {
       if (node === null) finish(true);
-    });
+    }, { dataOnly: true });
   });
 }
 

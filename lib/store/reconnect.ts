@@ -17,6 +17,7 @@ import type {
   Store,
   StoredNode,
   StoreOp,
+  WatchOptions,
 } from "./types.ts";
 import { StoreError } from "./types.ts";
 
@@ -292,8 +293,12 @@ export class RetryingReads implements Store {
   }
 
   /** As the store's. */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void {
-    return this.#store.watch(path, onChange);
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void {
+    return this.#store.watch(path, onChange, options);
   }
 
   /** As the store's. */

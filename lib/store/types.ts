@@ -8,6 +8,17 @@
  * @module
  */
 
+/** How {@linkcode Store.watch} reads the node it reports. */
+export interface WatchOptions {
+  /**
+   * Read only the node's data, version and existence: the node reported has no `children`
+   * (an empty list). For watchers that need nothing else (the agent's watch of `/hosts`, a
+   * lock waiting for a node to go): on ZooKeeper one request per change instead of two, and
+   * no list of children (at `/hosts`, one per host) on the wire.
+   */
+  dataOnly?: boolean;
+}
+
 /** One node as read from a store. */
 export interface StoredNode {
   /** The node's data as text ("" when empty). */
@@ -113,7 +124,11 @@ export interface Store {
    * state, then after every change, and again after a reconnect or session expiry (so no change
    * is missed). Returns a function that stops watching.
    */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void;
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void;
   /** Subscribes to connection state changes; returns an unsubscribe function. */
   onState(listener: (state: SessionState) => void): () => void;
   /** Creates an ephemeral node that the store keeps alive across session expiry. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StoredNode } from "./types.ts";
+import type { StoredNode, WatchOptions } from "./types.ts";
 import { validatePath } from "./path.ts";
 import { zk, type ZkWatcher } from "./zk_client.ts";
 import { isZero, type ZkConnection } from "./zk_connection.ts";
@@ -13,6 +13,8 @@ interface Watch {
   readonly path: string;
   readonly onChange: (node: StoredNode | null) => void;
   readonly watcher: ZkWatcher;
+  /** Whether the children are read too (not for a data-only watch). */
+  readonly children: boolean;
   stopped: boolean;
 }
 
@@ -27,13 +29,18 @@ export class ZkWatches {
   }
 
   /** Watches a node's data and existence (see {@linkcode Store.watch}). */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void {
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options: WatchOptions = {},
+  ): () => void {
     validatePath(path);
     this.#conn.live("watch", path);
     const watch: Watch = {
       path,
       onChange,
       watcher: () => this.#refresh(watch),
+      children: !options.dataOnly,
       stopped: false,
     };
     this.#watches.add(watch);
@@ -55,7 +62,10 @@ export class ZkWatches {
     this.#watches.clear();
   }
 
-  /** Reads the watched node, re-arming its one-shot watch, and reports it. */
+  /**
+   * Reads the watched node (with its children unless the watch is data-only), re-arming its
+   * one-shot watch, and reports it.
+   */
   #refresh(watch: Watch): void {
     const client = this.#conn.client;
     if (watch.stopped || this.#conn.closed || client === undefined) return;
@@ -63,7 +73,7 @@ export class ZkWatches {
     const current = () => !watch.stopped && !this.#conn.closed && client === this.#conn.client;
     let children: string[] | undefined;
     let node: StoredNode | null | undefined;
-    let pending = 2;
+    let pending = watch.children ? 2 : 1;
     const finish = () => {
       if (--pending > 0 || !current() || node === undefined) return;
       if (node !== null) node.children = children ?? [];
@@ -91,6 +101,7 @@ export class ZkWatches {
         finish();
       });
     });
+    if (!watch.children) return;
     client.getChildren(abs, undefined, (error, names) => {
       if (!error && names) children = [...names].sort();
       finish();

@@ -21,6 +21,7 @@ import type {
   Store,
   StoredNode,
   StoreOp,
+  WatchOptions,
 } from "./types.ts";
 import { StoreError } from "./types.ts";
 import {
@@ -149,8 +150,12 @@ export class ZooKeeperStore implements Store {
   }
 
   /** Watches a node's data and existence (see {@linkcode Store.watch}). */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void {
-    return this.#watches.watch(path, onChange);
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void {
+    return this.#watches.watch(path, onChange, options);
   }
 
   /** Subscribes to `connected`, `disconnected` and `expired`. */

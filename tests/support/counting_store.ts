@@ -11,6 +11,7 @@ import type {
   Store,
   StoredNode,
   StoreOp,
+  WatchOptions,
 } from "../../lib/store/types.ts";
 
 /** A {@linkcode Store} that passes everything to another and counts the reads. */
@@ -69,8 +70,12 @@ export class CountingStore implements Store {
     return this.#inner.multi(ops);
   }
   /** Passed on. */
-  watch(path: string, onChange: (node: StoredNode | null) => void): () => void {
-    return this.#inner.watch(path, onChange);
+  watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void {
+    return this.#inner.watch(path, onChange, options);
   }
   /** Passed on. */
   onState(listener: (state: SessionState) => void): () => void {

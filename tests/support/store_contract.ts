@@ -270,6 +270,36 @@ export async function storeContract(
   );
 
   await t.step(
+    "a data-only watch reports data, version and existence, never the children",
+    () =>
+      withStores(factory, 2, async (watcher, writer) => {
+        const path = `${prefix}/data-only/node`;
+        await writer.create(path, "a", { parents: true });
+        await writer.create(`${path}/child`, "");
+        const seen: (StoredNode | null)[] = [];
+        const full: (StoredNode | null)[] = [];
+        const stop = watcher.watch(path, (node) => seen.push(node), { dataOnly: true });
+        const stopFull = watcher.watch(path, (node) => full.push(node));
+        try {
+          await waitFor("initial calls", () => seen.length === 1 && full.length === 1);
+          assert.deepEqual(full[0]?.children, ["child"]);
+          assert.equal(seen[0]?.data, "a");
+          assert.deepEqual(seen[0]?.children, []);
+          await writer.set(path, "b");
+          await waitFor("set seen", () => seen.at(-1)?.data === "b");
+          assert.equal(seen.at(-1)?.version, 1);
+          assert.deepEqual(seen.at(-1)?.children, []);
+          await writer.delete(`${path}/child`);
+          await writer.delete(path);
+          await waitFor("delete seen", () => seen.at(-1) === null);
+        } finally {
+          stop();
+          stopFull();
+        }
+      }),
+  );
+
+  await t.step(
     "tryLock is exclusive across instances, free after release or close",
     () =>
       withStores(factory, 2, async (a, b) => {
