@@ -20,7 +20,9 @@
  * delay, and a retry already scheduled when the client was stopped would open a connection
  * anyway, whose session answer the library then read as the answer to the close request
  * (`Exception.create` of the session id's bytes threw `Unknown code: …` out of the socket's data
- * handler, ending the process, and the connection stayed open).
+ * handler, ending the process, and the connection stayed open). Likewise a reply the library
+ * cannot read fails its request as a connection loss naming the reason, and the connection is
+ * dropped, instead of the library's exception leaving the socket's handler.
  *
  * The store contract tests run through the patched client.
  *
@@ -189,10 +191,42 @@ function onSocketData(this: Manager, original: (chunk: Uint8Array) => void, chun
   for (const frame of state.splitter.push(chunk)) {
     if (answerRaw(this, frame)) continue;
     this.pendingBuffer = null;
-    original.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    const head = this.pendingQueue[0];
+    try {
+      original.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    } catch (error) {
+      unreadable(this, head, error);
+      return;
+    }
     // The library may have dropped the socket (protocol error): the rest is meaningless.
     if (state.socket !== this.socket) return;
   }
+}
+
+/** ZooKeeper's connection-loss code: the outcome of a request is unknown. */
+const CONNECTION_LOSS = -4;
+
+/**
+ * The library threw reading a reply (an error code it does not know, a payload it cannot
+ * decode): instead of the exception leaving the socket's handler (which ends the process), the
+ * request it was answering fails as a connection loss naming the reason, and the socket is
+ * dropped like on any protocol error (the other requests fail with `CONNECTION_LOSS`, the
+ * client reconnects).
+ */
+function unreadable(manager: Manager, head: Packet | undefined, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (head !== undefined && manager.pendingQueue[0] !== head) {
+    const lost = Object.assign(
+      new Error(`unreadable reply from the server (${reason}); connection dropped`),
+      { code: CONNECTION_LOSS },
+    );
+    try {
+      head.callback?.(lost);
+    } catch {
+      // it may have been answered already, before the library threw
+    }
+  }
+  manager.socket?.destroy();
 }
 
 /**
