@@ -7,6 +7,7 @@
 import zookeeper from "node-zookeeper-client";
 import type { Buffer } from "node:buffer";
 import { StoreError, type StoreErrorCode } from "./types.ts";
+import { stopManager } from "./zk_wire_patch.ts";
 
 /** A node's stat as the client returns it. */
 export interface ZkStat {
@@ -195,12 +196,13 @@ export function failQueuedRequests(client: ZkClient): void {
 }
 
 /**
- * Makes a closed or expired client stop for good: no further reconnect attempts (the client
- * would otherwise start connecting again if a retry was already scheduled), socket dropped.
+ * Makes a closed or expired client stop for good: no further connection (neither a new attempt
+ * nor one already scheduled: see {@linkcode stopManager}), socket dropped, queued requests failed.
  */
 export function stopClient(client: ZkClient): void {
   const manager = client.connectionManager;
   if (manager === undefined) return;
+  stopManager(manager);
   manager.connect = () => {};
   manager.socket?.destroy();
   failQueuedRequests(client);

@@ -328,8 +328,15 @@ export class ZkConnection {
     if (client === undefined) return;
     const wasConnected = this.#connected;
     this.#connected = false;
+    if (!wasConnected) {
+      // No session to end over a live connection: stop at once. Asking the client to close
+      // would let it go on connecting meanwhile (a retry may be scheduled) and send the close
+      // request ahead of its connect request.
+      stopClient(client);
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wasConnected ? CLOSE_WAIT_MS : 0);
+      const timer = setTimeout(done, CLOSE_WAIT_MS);
       function done() {
         clearTimeout(timer);
         client!.removeListener("disconnected", done);
@@ -339,7 +346,7 @@ export class ZkConnection {
       try {
         client.close();
       } catch {
-        done(); // a new client (after an expiry) without a socket yet: nothing to close
+        done(); // no socket to send the close request on: nothing more to wait for
       }
     });
     stopClient(client);

@@ -15,6 +15,15 @@
  * loss or session expiry fails them like any request), and their response frame is handed to
  * their callback before the library's dispatch, which would drop the socket on an unknown op.
  *
+ * And it makes a stopped client (closed, or replaced after its session expired: see
+ * {@linkcode stopManager}) stay stopped: the library retries a dropped connection after a random
+ * delay, and a retry already scheduled when the client was stopped would open a connection
+ * anyway, whose session answer the library then read as the answer to the close request
+ * (`Exception.create` of the session id's bytes threw `Unknown code: …` out of the socket's data
+ * handler, ending the process, and the connection stayed open). Likewise a reply the library
+ * cannot read fails its request as a connection loss naming the reason, and the connection is
+ * dropped, instead of the library's exception leaving the socket's handler.
+ *
  * The store contract tests run through the patched client.
  *
  * @module
@@ -42,13 +51,14 @@ interface Packet {
 
 /** The parts of the library's ConnectionManager the patch touches. */
 export interface Manager {
-  socket?: { write(data: Uint8Array): boolean } | null;
+  socket?: { write(data: Uint8Array): boolean; destroy(): void } | null;
   state: number;
   zxid: Uint8Array;
   pendingBuffer: Uint8Array | null;
   pendingQueue: Packet[];
   queue(request: RawRequest, callback: (error: unknown, frame?: unknown) => void): void;
   onSocketData(chunk: Uint8Array): void;
+  findNextServer(callback: (server: unknown) => void): void;
 }
 
 /**
@@ -155,8 +165,24 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
 const splitters = new WeakMap<Manager, { socket: unknown; splitter: FrameSplitter }>();
 const patched = new WeakSet<object>();
 
+/** Managers of stopped clients. */
+const stopped = new WeakSet<object>();
+
+/**
+ * Stops a client's connection manager for good: no connection is opened after this (a retry
+ * already scheduled is dropped), and whatever still arrives on its socket is dropped with the
+ * socket. The caller destroys the current socket.
+ */
+export function stopManager(manager: object): void {
+  stopped.add(manager);
+}
+
 /** Hands the library one whole frame at a time, with a splitter per socket. */
 function onSocketData(this: Manager, original: (chunk: Uint8Array) => void, chunk: Uint8Array) {
+  if (stopped.has(this)) {
+    this.socket?.destroy();
+    return;
+  }
   let state = splitters.get(this);
   if (state === undefined || state.socket !== this.socket) {
     state = { socket: this.socket, splitter: new FrameSplitter() };
@@ -165,10 +191,42 @@ function onSocketData(this: Manager, original: (chunk: Uint8Array) => void, chun
   for (const frame of state.splitter.push(chunk)) {
     if (answerRaw(this, frame)) continue;
     this.pendingBuffer = null;
-    original.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    const head = this.pendingQueue[0];
+    try {
+      original.call(this, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    } catch (error) {
+      unreadable(this, head, error);
+      return;
+    }
     // The library may have dropped the socket (protocol error): the rest is meaningless.
     if (state.socket !== this.socket) return;
   }
+}
+
+/** ZooKeeper's connection-loss code: the outcome of a request is unknown. */
+const CONNECTION_LOSS = -4;
+
+/**
+ * The library threw reading a reply (an error code it does not know, a payload it cannot
+ * decode): instead of the exception leaving the socket's handler (which ends the process), the
+ * request it was answering fails as a connection loss naming the reason, and the socket is
+ * dropped like on any protocol error (the other requests fail with `CONNECTION_LOSS`, the
+ * client reconnects).
+ */
+function unreadable(manager: Manager, head: Packet | undefined, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (head !== undefined && manager.pendingQueue[0] !== head) {
+    const lost = Object.assign(
+      new Error(`unreadable reply from the server (${reason}); connection dropped`),
+      { code: CONNECTION_LOSS },
+    );
+    try {
+      head.callback?.(lost);
+    } catch {
+      // it may have been answered already, before the library threw
+    }
+  }
+  manager.socket?.destroy();
 }
 
 /**
@@ -184,6 +242,12 @@ export function patchConnectionManager(): void {
   const originalData = proto.onSocketData;
   proto.onSocketData = function (this: Manager, chunk: Uint8Array) {
     onSocketData.call(this, originalData, chunk);
+  };
+  const originalFind = proto.findNextServer;
+  proto.findNextServer = function (this: Manager, callback: (server: unknown) => void) {
+    originalFind.call(this, (server: unknown) => {
+      if (!stopped.has(this)) callback(server); // stopped meanwhile: open nothing
+    });
   };
   patched.add(proto);
 }

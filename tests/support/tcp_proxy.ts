@@ -23,6 +23,8 @@ export interface TcpProxy {
   cutAfter(bytes: number, options?: { pause?: boolean }): void;
   /** How many cuts `cutAfter` has made. */
   readonly cuts: number;
+  /** How many connections were forwarded to the server so far. */
+  readonly forwarded: number;
   /** Stops the proxy and closes all connections. */
   close(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export function startTcpProxy(targetPort: number): TcpProxy {
   let closed = false;
   let cut: { remaining: number; pause: boolean } | undefined;
   let cuts = 0;
+  let forwarded = 0;
   const pumps: Promise<void>[] = [];
   const cutAll = () => {
     for (const conn of open) closeQuietly(conn);
@@ -94,6 +97,7 @@ export function startTcpProxy(targetPort: number): TcpProxy {
         closeQuietly(server);
         continue;
       }
+      forwarded++;
       open.add(client);
       open.add(server);
       const gate: Gate = (n) => {
@@ -127,6 +131,9 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     },
     get cuts() {
       return cuts;
+    },
+    get forwarded() {
+      return forwarded;
     },
     cutAfter(bytes, options = {}) {
       cut = { remaining: bytes, pause: options.pause ?? false };
