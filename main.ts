@@ -8,7 +8,7 @@
  * @module
  */
 import { Command, Help } from "commander";
-import { runCli } from "./lib/cli/run.ts";
+import { runCli } from "./lib/command/run.ts";
 
 /** A subcommand: its name and description (for `--help`) and how to load the real command. */
 export interface Subcommand {

@@ -77,7 +77,7 @@ Deno.test(
 async function runThrowing(how: "reject" | "throw", thrown: string, verbose: boolean) {
   const dir = await Deno.makeTempDir({ prefix: "uncaught-" });
   try {
-    const run = new URL("../lib/cli/run.ts", import.meta.url).href;
+    const run = new URL("../lib/command/run.ts", import.meta.url).href;
     const script = `${dir}/main.ts`;
     await Deno.writeTextFile(
       script,

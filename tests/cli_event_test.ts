@@ -6,7 +6,7 @@
 import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { validateEventPayload } from "../lib/cli/event.ts";
 import { appIdentity } from "../lib/handler/app.ts";
-import { CliError } from "../lib/cli/run.ts";
+import { CliError } from "../lib/command/run.ts";
 import { startConsulDouble } from "./support/consul_double.ts";
 import { runEntrypoint } from "./support/cli.ts";
 

@@ -5,7 +5,7 @@
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { Help } from "commander";
-import { addLogFormatEverywhere } from "../lib/cli/run.ts";
+import { addLogFormatEverywhere } from "../lib/command/run.ts";
 import { mainCommand, SUBCOMMANDS } from "../main.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -38,7 +38,7 @@ async function staticGraph(entry: string): Promise<string[]> {
 
 Deno.test("main.ts loads only commander and the runner before a subcommand is chosen", async () => {
   deepEqual(await staticGraph("main.ts"), [
-    "lib/cli/run.ts",
+    "lib/command/run.ts",
     "lib/log.ts",
     "main.ts",
     "npm:commander@15.1.0",

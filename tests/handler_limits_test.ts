@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { validateEventPayload } from "../lib/cli/event.ts";
-import { CliError } from "../lib/cli/run.ts";
+import { CliError } from "../lib/command/run.ts";
 import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";

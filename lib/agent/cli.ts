@@ -7,11 +7,11 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { CliError } from "../cli/run.ts";
-import { addLogFormatOption, addStoreOption } from "../cli/store_option.ts";
+import { CliError } from "../command/run.ts";
+import { addLogFormatOption, addStoreOption } from "../command/options.ts";
 import { createLogger, type Logger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { type OpenForCli, openStoreForCli } from "../cli/with_store.ts";
+import { type OpenForCli, openStoreForCli } from "../command/open_store.ts";
 import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { connectWithRetry } from "./connect.ts";

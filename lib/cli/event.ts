@@ -10,7 +10,7 @@ import { type ConsulApi, defaultConsulUrl, HttpConsul } from "../handler/consul.
 import { EventError } from "../handler/errors.ts";
 import { EVENT_NAMES } from "../handler/handle.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "../handler/payload.ts";
-import { CliError } from "./run.ts";
+import { CliError } from "../command/run.ts";
 
 /** An event name the handler knows. */
 export type EventName = typeof EVENT_NAMES[number];

@@ -8,8 +8,8 @@ import { showVersion } from "../sync/cluster_version.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
-import { addStoreOption, timeoutOption } from "./store_option.ts";
-import { withStore } from "./with_store.ts";
+import { addStoreOption, timeoutOption } from "../command/options.ts";
+import { withStore } from "../command/open_store.ts";
 
 /** Builds `status`. */
 export function statusCommand(): Command {

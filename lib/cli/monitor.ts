@@ -12,9 +12,9 @@ import type { Store } from "../store/types.ts";
 import { message, readIdentity } from "../agent/identity.ts";
 import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agent/monitor_check.ts";
 import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
-import { CliError } from "./run.ts";
-import { addStoreOption } from "./store_option.ts";
-import { openStoreForCli } from "./with_store.ts";
+import { CliError } from "../command/run.ts";
+import { addStoreOption } from "../command/options.ts";
+import { openStoreForCli } from "../command/open_store.ts";
 
 /** What a monitor run needs. */
 export interface MonitorOptions {

@@ -23,9 +23,9 @@ import {
   withoutEphemeral,
 } from "./plan_hosts.ts";
 import { planTree, type RepoSource, type TreePlan } from "./plan_tree.ts";
-import { CliError } from "./run.ts";
-import { addStoreOption, timeoutOption } from "./store_option.ts";
-import { withStore } from "./with_store.ts";
+import { CliError } from "../command/run.ts";
+import { addStoreOption, timeoutOption } from "../command/options.ts";
+import { withStore } from "../command/open_store.ts";
 
 interface PlanFlags {
   store: string;

@@ -18,7 +18,7 @@ import { applyOps } from "../tree/apply.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
 import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import type { FleetStatus } from "./fleet_status.ts";
-import { CliError } from "./run.ts";
+import { CliError } from "../command/run.ts";
 
 /** Top-level nodes that are not part of the desired tree (as the agent reads it). */
 const NOT_TREE = new Set(["hosts", "zookeeper"]);

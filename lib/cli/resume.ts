@@ -9,7 +9,7 @@ import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { parseValue } from "../tree/value.ts";
 import { HOSTS_PATH, showVersion } from "../sync/cluster_version.ts";
-import { CliError } from "./run.ts";
+import { CliError } from "../command/run.ts";
 
 /**
  * Reads a version as the operator typed it: a literal (`21`, `False`, `'abc'`) when it is one,

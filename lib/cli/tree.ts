@@ -3,16 +3,21 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { applyStoreOps, readTree, toStoreOps } from "../store/tree_io.ts";
 import { invalidateDeploymentIndexOps } from "../agent/deployment_index.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
 import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
-import { addStoreOption, timeoutOption } from "./store_option.ts";
-import { CliError } from "./run.ts";
-import { isMissingFileStore, withStore } from "./with_store.ts";
+import {
+  addStoreOption,
+  MAX_NODE_BYTES_HELP,
+  parseMaxNodeBytes,
+  timeoutOption,
+} from "../command/options.ts";
+import { CliError } from "../command/run.ts";
+import { isMissingFileStore, withStore } from "../command/open_store.ts";
 
 /** Normalises a node path argument (`/`, `/a/b`), naming the bad one. */
 export function normalisePath(path: string): string {
@@ -38,18 +43,6 @@ async function readText(file: string): Promise<string> {
   }
   return decodeTreeText(bytes, file);
 }
-
-/** `--max-node-bytes N`: a positive whole number. */
-export function parseMaxNodeBytes(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new InvalidArgumentError("expected a whole number of bytes (> 0)");
-  }
-  return n;
-}
-
-const MAX_NODE_BYTES_HELP =
-  "largest node data accepted (the server's limit; ZooKeeper's jute.maxbuffer)";
 
 /** Builds the `tree` command group. */
 export function treeCommand(): Command {

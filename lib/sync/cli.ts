@@ -7,12 +7,11 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openStoreForCli } from "../cli/with_store.ts";
-import { timeoutOption } from "../cli/store_option.ts";
+import { openStoreForCli } from "../command/open_store.ts";
+import { parseMaxNodeBytes, timeoutOption } from "../command/options.ts";
 import { syncRepository } from "./sync.ts";
 import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/load.ts";
-import { parseMaxNodeBytes } from "../cli/tree.ts";
 
 /** `--git-timeout S`: seconds, > 0. */
 export function parseSeconds(value: string): number {

@@ -1,5 +1,6 @@
 /**
- * The `--store` and `--log-format` options every command that touches the cluster takes.
+ * Options shared by the tools' own CLIs and `main.ts`: `--store`, `--log-format`, `--timeout`,
+ * `--max-node-bytes`.
  *
  * @module
  */
@@ -47,3 +48,16 @@ export function addLogFormatOption(command: Command): Command {
       .choices(["text", "json"]).default("text"),
   );
 }
+
+/** `--max-node-bytes N`: a positive whole number. */
+export function parseMaxNodeBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError("expected a whole number of bytes (> 0)");
+  }
+  return n;
+}
+
+/** The help text of `--max-node-bytes`. */
+export const MAX_NODE_BYTES_HELP =
+  "largest node data accepted (the server's limit; ZooKeeper's jute.maxbuffer)";
