@@ -6,48 +6,36 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { openLocalStore } from "../lib/store/local.ts";
 import { getProperties } from "../lib/store/tree_io.ts";
-import { type SessionState, type Store, StoreError } from "../lib/store/types.ts";
+import { DelegatingStore } from "../lib/store/delegating.ts";
+import { type SessionState, StoreError } from "../lib/store/types.ts";
 import { AgentBench } from "./support/agent_harness.ts";
 import { makeSeedRoot } from "./support/agent_fake_host.ts";
 import { deploying, failed, INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
 import { waitFor } from "./support/wait.ts";
 
 /** A store whose writes to `/hosts` fail while `failing`, and whose state events a test fires. */
-class FlakyStore implements Store {
+class FlakyStore extends DelegatingStore {
   failing = false;
-  readonly #inner: Store;
   readonly #listeners = new Set<(state: SessionState) => void>();
-  constructor(inner: Store) {
-    this.#inner = inner;
-  }
-  get description() {
-    return `flaky ${this.#inner.description}`;
-  }
-  get maxMultiBytes() {
-    return this.#inner.maxMultiBytes;
+  override get description() {
+    return `flaky ${this.inner.description}`;
   }
   fire(state: SessionState) {
     for (const listener of this.#listeners) listener(state);
   }
-  onState(listener: (state: SessionState) => void) {
+  override onState(listener: (state: SessionState) => void) {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
   }
-  set(path: string, data: string, version?: number) {
+  override set(path: string, data: string, version?: number) {
     if (this.failing && path === "/hosts") {
       return Promise.reject(new StoreError("CONNECTION", "connection lost", path));
     }
-    return this.#inner.set(path, data, version);
+    return this.inner.set(path, data, version);
   }
-  get: Store["get"] = (path) => this.#inner.get(path);
-  getMany: Store["getMany"] = (paths) => this.#inner.getMany(paths);
-  create: Store["create"] = (path, data, options) => this.#inner.create(path, data, options);
-  delete: Store["delete"] = (path, version) => this.#inner.delete(path, version);
-  multi: Store["multi"] = (ops) => this.#inner.multi(ops);
-  watch: Store["watch"] = (path, onChange, options) => this.#inner.watch(path, onChange, options);
-  ephemeral: Store["ephemeral"] = (path, data) => this.#inner.ephemeral(path, data);
-  tryLock: Store["tryLock"] = (name) => this.#inner.tryLock(name);
-  close: Store["close"] = () => Promise.resolve();
+  override close() {
+    return Promise.resolve();
+  }
 }
 
 Deno.test("agent: a failed version is not redeployed when only the connection comes back", async () => {

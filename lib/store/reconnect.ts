@@ -9,16 +9,8 @@
  *
  * @module
  */
-import type {
-  CreateOptions,
-  EphemeralHandle,
-  Lock,
-  SessionState,
-  Store,
-  StoredNode,
-  StoreOp,
-  WatchOptions,
-} from "./types.ts";
+import { DelegatingStore } from "./delegating.ts";
+import type { SessionState, Store, StoredNode } from "./types.ts";
 import { StoreError } from "./types.ts";
 
 /** How long a command waits for a lost store to come back, by default (`--timeout`). */
@@ -241,84 +233,33 @@ function delay(ms: number): Promise<void> {
  * is. Reads are idempotent, so a new session after an expiry serves them as well. It follows
  * the store's state until closed (a listener, no timer keeps the process alive).
  */
-export class RetryingReads implements Store {
-  /** The store's description. */
-  readonly description: string;
-  /** The store's. */
-  readonly maxMultiBytes: number;
-  readonly #store: Store;
+export class RetryingReads extends DelegatingStore {
   readonly #watch: ConnectionWatch;
 
   /** Whether the store is connected now, when it says (see {@linkcode ConnectionWatch}). */
   get connected(): boolean | undefined {
-    return (this.#store as { readonly connected?: boolean }).connected;
+    return (this.inner as { readonly connected?: boolean }).connected;
   }
 
   /** Wraps `store`; `close` closes it. */
   constructor(store: Store, timeoutMs: number = DEFAULT_TIMEOUT_MS) {
-    this.#store = store;
+    super(store);
     this.#watch = new ConnectionWatch(store, timeoutMs);
-    this.description = store.description;
-    this.maxMultiBytes = store.maxMultiBytes;
   }
 
   /** Reads one node (retried). */
-  get(path: string): Promise<StoredNode | null> {
-    return this.#watch.run(() => this.#store.get(path));
+  override get(path: string): Promise<StoredNode | null> {
+    return this.#watch.run(() => this.inner.get(path));
   }
 
   /** Reads many nodes (retried). */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.#watch.run(() => this.#store.getMany(paths));
+  override getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+    return this.#watch.run(() => this.inner.getMany(paths));
   }
 
-  /** As the store's. */
-  create(path: string, data: string, options?: CreateOptions): Promise<string> {
-    return this.#store.create(path, data, options);
-  }
-
-  /** As the store's. */
-  set(path: string, data: string, version?: number): Promise<void> {
-    return this.#store.set(path, data, version);
-  }
-
-  /** As the store's. */
-  delete(path: string, version?: number): Promise<void> {
-    return this.#store.delete(path, version);
-  }
-
-  /** As the store's. */
-  multi(ops: readonly StoreOp[]): Promise<void> {
-    return this.#store.multi(ops);
-  }
-
-  /** As the store's. */
-  watch(
-    path: string,
-    onChange: (node: StoredNode | null) => void,
-    options?: WatchOptions,
-  ): () => void {
-    return this.#store.watch(path, onChange, options);
-  }
-
-  /** As the store's. */
-  onState(listener: (state: SessionState) => void): () => void {
-    return this.#store.onState(listener);
-  }
-
-  /** As the store's. */
-  ephemeral(path: string, data: string): Promise<EphemeralHandle> {
-    return this.#store.ephemeral(path, data);
-  }
-
-  /** As the store's. */
-  tryLock(name: string): Promise<Lock | null> {
-    return this.#store.tryLock(name);
-  }
-
-  /** Closes the store. */
-  async close(): Promise<void> {
+  /** Stops following the store's state and closes it. */
+  override async close(): Promise<void> {
     this.#watch.stop();
-    await this.#store.close();
+    await this.inner.close();
   }
 }
