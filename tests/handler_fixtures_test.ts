@@ -27,6 +27,26 @@ export const MEMBERS = [
   { name: "edjo", addr: "10.0.0.3" },
 ];
 
+/**
+ * The KV document `app/<name>` of the application as deployed by event ev-1 on `master` (and
+ * `slave`): `name` and `project` default to the master branch's.
+ */
+export function deployed(master: string, slave?: string, name = NAME, project = PROJECT) {
+  return {
+    [`app/${name}`]: {
+      master,
+      slave: slave ?? null,
+      ip: MEMBERS.find((m) => m.name === master)!.addr,
+      slave_ip: slave ? MEMBERS.find((m) => m.name === slave)!.addr : null,
+      repo_url: REPO,
+      branch: name === NAME ? "master" : "preprod",
+      deploy_id: "ev-1",
+      previous_deploy_id: null,
+      volumes: [`${project}_dbdata`, `${project}_wwwdata`],
+    },
+  };
+}
+
 const APP_FILES = new URL("../testdata/handler/lycee-test-mlf/", import.meta.url);
 
 /** A test's git server and scratch space. */

@@ -5,52 +5,17 @@
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { memoryLogger } from "../lib/log.ts";
-import { FakeRunner } from "../lib/proc/fake.ts";
-import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleBatch } from "../lib/handler/handle.ts";
 import { parseDeploy, parseMigrate } from "../lib/handler/payload.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
-import { makeFixtures, MEMBERS, NAME, REPO } from "./handler_fixtures_test.ts";
+import { NAME, REPO } from "./handler_fixtures_test.ts";
+import { handleOnNepri } from "./support/handler_live.ts";
 
 const good = { repo: REPO, branch: "master", master: "nepri" };
 const json = (value: unknown) => JSON.stringify(value);
 
-/** Runs a batch for real on nepri; returns the exit status, error lines and commands. */
-async function runBatch(batch: string) {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  const consul = new HttpConsul(double.url);
-  const runner = new FakeRunner().on(["git"], (argv, o) => fx.runner.run(argv, o));
-  const logger = memoryLogger();
-  try {
-    const code = await handleBatch(batch, {
-      consul,
-      runner,
-      checkoutRunner: runner,
-      logger,
-      deployDir: await fx.deployDir("nepri"),
-      node: "nepri",
-      test: false,
-      print: () => {},
-      compose: ["docker", "compose"],
-      lockWaitMs: 0,
-      transferTimeoutMs: 0,
-      pollMs: 10,
-    });
-    return {
-      code,
-      errors: logger.lines.filter((l) => l.startsWith("ERROR")),
-      commands: runner.commandLines,
-      kv: [...double.kv.keys()],
-    };
-  } finally {
-    consul.close();
-    await double.close();
-    await fx.cleanup();
-  }
-}
+/** Runs a batch for real on nepri; returns the exit status, error lines, commands and KV keys. */
+const runBatch = (batch: string) => handleOnNepri((options) => handleBatch(batch, options));
 
 Deno.test("a batch of bad events and one good one: errors name event and field; good one runs", async () => {
   const batch = [

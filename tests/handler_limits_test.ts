@@ -7,49 +7,15 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { validateEventPayload } from "../lib/cli/event.ts";
 import { CliError } from "../lib/command/run.ts";
-import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
-import { memoryLogger } from "../lib/log.ts";
-import { FakeRunner } from "../lib/proc/fake.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
-import { makeFixtures, MEMBERS, REPO } from "./handler_fixtures_test.ts";
+import { REPO } from "./handler_fixtures_test.ts";
+import { handleOnNepri } from "./support/handler_live.ts";
 
 const HANDLER = new URL("../handler.ts", import.meta.url).pathname;
 
 /** Handles events live on nepri; returns the exit status, the error lines and the commands. */
-async function handle(events: unknown[]) {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  const consul = new HttpConsul(double.url);
-  const runner = new FakeRunner().on(["git"], (argv, o) => fx.runner.run(argv, o));
-  const logger = memoryLogger();
-  try {
-    const code = await handleEvents(events, {
-      consul,
-      runner,
-      checkoutRunner: runner,
-      logger,
-      deployDir: await fx.deployDir("nepri"),
-      node: "nepri",
-      test: false,
-      print: () => {},
-      compose: ["docker", "compose"],
-      lockWaitMs: 0,
-      transferTimeoutMs: 0,
-      pollMs: 10,
-    });
-    return {
-      code,
-      errors: logger.lines.filter((l) => l.startsWith("ERROR")),
-      commands: runner.commandLines,
-    };
-  } finally {
-    consul.close();
-    await double.close();
-    await fx.cleanup();
-  }
-}
+const handle = (events: unknown[]) => handleOnNepri((options) => handleEvents(events, options));
 
 const good = JSON.stringify({ repo: REPO, branch: "master", master: "nepri" });
 

@@ -12,23 +12,9 @@ import { HttpConsul } from "../lib/handler/consul.ts";
 import { describeRun } from "../lib/handler/effects.ts";
 import { type ConsulEvent, makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
-import { type ConsulDouble, startConsulDouble } from "./support/consul_double.ts";
-import {
-  type Fixtures,
-  makeFixtures,
-  MEMBERS,
-  NAME,
-  normalize,
-  PROJECT,
-  REPO,
-} from "./handler_fixtures_test.ts";
-
-/** A fake runner for one node: git really clones; `buttervolume snapshot V` answers `V@1`. */
-function nodeRunner(fx: Fixtures): FakeRunner {
-  return new FakeRunner()
-    .on(["git"], (argv, options) => fx.runner.run(argv, options))
-    .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }));
-}
+import { type ConsulDouble } from "./support/consul_double.ts";
+import { type Fixtures, NAME, normalize, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { liveOptions, nodeRunner, withCluster } from "./support/handler_live.ts";
 
 interface Node {
   name: string;
@@ -53,22 +39,21 @@ async function node(fx: Fixtures, double: ConsulDouble, name: string): Promise<N
     async handle(events, options = {}) {
       const consul = new HttpConsul(double.agentUrl(name));
       try {
-        return await handleEvents(events, {
-          consul,
-          runner,
-          checkoutRunner: runner,
-          logger,
-          deployDir,
-          node: name,
-          test: false,
-          print: () => {
-            throw new Error("nothing is printed outside test mode");
-          },
-          compose: ["docker", "compose"],
-          lockWaitMs: options.lockWaitMs ?? 5000,
-          transferTimeoutMs: 5000,
-          pollMs: 10,
-        });
+        return await handleEvents(
+          events,
+          liveOptions({
+            consul,
+            runner,
+            logger,
+            deployDir,
+            node: name,
+            print: () => {
+              throw new Error("nothing is printed outside test mode");
+            },
+            lockWaitMs: options.lockWaitMs ?? 5000,
+            transferTimeoutMs: 5000,
+          }),
+        );
       } finally {
         consul.close();
       }
@@ -80,24 +65,13 @@ async function node(fx: Fixtures, double: ConsulDouble, name: string): Promise<N
   };
 }
 
-async function cluster(fn: (fx: Fixtures, double: ConsulDouble) => Promise<void>) {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
-    await fn(fx, double);
-  } finally {
-    await double.close();
-    await fx.cleanup();
-  }
-}
-
 const deployEvent = (id: string, master: string, slave?: string) =>
   makeEvent(id, "deploy", JSON.stringify({ repo: REPO, branch: "master", master, slave }));
 
 const checkout = (id: string) => `/deploy/${NAME}-${id}`;
 
 Deno.test("a first deployment for real: commands, KV document, service, no lock left", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const nepri = await node(fx, double, "nepri");
     assertEquals(await nepri.handle([deployEvent("ev-1", "nepri")]), 0);
     assertEquals(nepri.commands(), [
@@ -125,7 +99,7 @@ Deno.test("a first deployment for real: commands, KV document, service, no lock 
 });
 
 Deno.test("an event is handled once: the second run skips it", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const nepri = await node(fx, double, "nepri");
     assertEquals(await nepri.handle([deployEvent("ev-1", "nepri")]), 0);
     const before = nepri.commands().length;
@@ -136,7 +110,7 @@ Deno.test("an event is handled once: the second run skips it", async () => {
 });
 
 Deno.test("a failed step stops the event: exit 1, error in app/<name>, maintenance left on", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const nepri = await node(fx, double, "nepri");
     assertEquals(await nepri.handle([deployEvent("ev-1", "nepri")]), 0);
     nepri.runner.on(
@@ -161,7 +135,7 @@ Deno.test("a failed step stops the event: exit 1, error in app/<name>, maintenan
 });
 
 Deno.test("a failed send notifies the new master, which stops without restoring", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const nepri = await node(fx, double, "nepri");
     const edjo = await node(fx, double, "edjo");
     assertEquals(await nepri.handle([deployEvent("ev-1", "nepri")]), 0);
@@ -185,7 +159,7 @@ Deno.test("a failed send notifies the new master, which stops without restoring"
 });
 
 Deno.test("lock: a second handler for the same app waits for the first", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const first = await node(fx, double, "nepri");
     const second = await node(fx, double, "nepri");
     let unblock = () => {};
@@ -214,7 +188,7 @@ Deno.test("lock: a second handler for the same app waits for the first", async (
 });
 
 Deno.test("lock: refused clearly after the wait; the event is not recorded, so it runs later", async () => {
-  await cluster(async (fx, double) => {
+  await withCluster(async (fx, double) => {
     const nepri = await node(fx, double, "nepri");
     const session = (await (await fetch(`${double.url}/v1/session/create`, {
       method: "PUT",

@@ -15,37 +15,20 @@ import { writeProjectEnv } from "../lib/handler/effects.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
 import { nonMigrableVolumes } from "../lib/handler/migrable.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
 import { runTestMode } from "./support/handler_test_mode.ts";
 import {
-  makeFixtures,
-  MEMBERS,
+  deployed,
   NAME,
   PREPROD,
   PREPROD_PROJECT,
   PROJECT,
   REPO,
 } from "./handler_fixtures_test.ts";
-
-/** The KV document of an application deployed by event ev-1. */
-function deployed(master: string, name = NAME, project = PROJECT, slave?: string) {
-  return {
-    [`app/${name}`]: {
-      master,
-      slave: slave ?? null,
-      ip: MEMBERS.find((m) => m.name === master)!.addr,
-      slave_ip: slave ? MEMBERS.find((m) => m.name === slave)!.addr : null,
-      repo_url: REPO,
-      branch: name === NAME ? "master" : "preprod",
-      deploy_id: "ev-1",
-      previous_deploy_id: null,
-      volumes: [`${project}_dbdata`, `${project}_wwwdata`],
-    },
-  };
-}
+import { liveOptions, withCluster } from "./support/handler_live.ts";
+import { quiet } from "./support/quiet.ts";
 
 const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
-const both = { ...deployed("nepri"), ...deployed("nepri", PREPROD, PREPROD_PROJECT) };
+const both = { ...deployed("nepri"), ...deployed("nepri", undefined, PREPROD, PREPROD_PROJECT) };
 const target = `${PREPROD}-ev-1`;
 const compose = (dbLabels = "") =>
   `services:
@@ -139,43 +122,39 @@ Deno.test("migrate: a target volume labelled non-migrable is kept, and the log s
 });
 
 Deno.test("migrate: a failing post_migrate.sh fails the event; the target is not restarted", async () => {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  const consul = new HttpConsul(double.agentUrl("nepri"));
-  try {
-    for (const [key, value] of Object.entries(both)) double.kvSet(key, value);
-    const deployDir = await fx.deployDir("nepri");
-    await Deno.mkdir(`${deployDir}/${target}`);
-    await Deno.writeTextFile(`${deployDir}/${target}/docker-compose.yml`, compose());
-    await Deno.writeTextFile(`${deployDir}/${target}/post_migrate.sh`, "exit 3\n");
-    const runner = new FakeRunner()
-      .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }))
-      .on((argv) => argv[1]?.endsWith("/post_migrate.sh"), { code: 3, stderr: "no database\n" });
-    const code = await handleEvents([makeEvent("ev-4", "migrate", JSON.stringify(migrate))], {
-      consul,
-      runner,
-      checkoutRunner: runner,
-      logger: memoryLogger(),
-      deployDir,
-      node: "nepri",
-      test: false,
-      print: () => {},
-      compose: ["docker", "compose"],
-      lockWaitMs: 1000,
-      transferTimeoutMs: 1000,
-      pollMs: 10,
-    });
-    assertEquals(code, 1);
-    assertEquals(runner.commandLines.at(-1)?.startsWith(`sh ${deployDir}/${target}/post`), true);
-    assertEquals(runner.commandLines.some((l) => l.endsWith(" up -d")), false);
-    const doc = JSON.parse(double.kvText(`app/${PREPROD}`)!);
-    assertEquals(doc.error.message, "exit status 3: no database");
-    assertEquals(double.kvText(`maintenance/${PREPROD}`), "", "maintenance stays on");
-  } finally {
-    consul.close();
-    await double.close();
-    await fx.cleanup();
-  }
+  await withCluster(async (fx, double) => {
+    const consul = new HttpConsul(double.agentUrl("nepri"));
+    try {
+      for (const [key, value] of Object.entries(both)) double.kvSet(key, value);
+      const deployDir = await fx.deployDir("nepri");
+      await Deno.mkdir(`${deployDir}/${target}`);
+      await Deno.writeTextFile(`${deployDir}/${target}/docker-compose.yml`, compose());
+      await Deno.writeTextFile(`${deployDir}/${target}/post_migrate.sh`, "exit 3\n");
+      const runner = new FakeRunner()
+        .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }))
+        .on((argv) => argv[1]?.endsWith("/post_migrate.sh"), { code: 3, stderr: "no database\n" });
+      const code = await handleEvents(
+        [makeEvent("ev-4", "migrate", JSON.stringify(migrate))],
+        liveOptions({
+          consul,
+          runner,
+          logger: memoryLogger(),
+          deployDir,
+          node: "nepri",
+          lockWaitMs: 1000,
+          transferTimeoutMs: 1000,
+        }),
+      );
+      assertEquals(code, 1);
+      assertEquals(runner.commandLines.at(-1)?.startsWith(`sh ${deployDir}/${target}/post`), true);
+      assertEquals(runner.commandLines.some((l) => l.endsWith(" up -d")), false);
+      const doc = JSON.parse(double.kvText(`app/${PREPROD}`)!);
+      assertEquals(doc.error.message, "exit status 3: no database");
+      assertEquals(double.kvText(`maintenance/${PREPROD}`), "", "maintenance stays on");
+    } finally {
+      consul.close();
+    }
+  });
 });
 
 Deno.test("migrate: no checkout of the target on its master is an error, not compose elsewhere", async () => {
@@ -288,21 +267,6 @@ Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not ru
     log.join("\n"),
   );
 });
-
-/** Runs `fn` with console.warn and console.error captured; returns what they printed. */
-function quiet(fn: () => void): string[] {
-  const printed: string[] = [];
-  const { warn, error } = console;
-  console.warn = (...args: unknown[]) => printed.push(args.join(" "));
-  console.error = (...args: unknown[]) => printed.push(args.join(" "));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-    console.error = error;
-  }
-  return printed;
-}
 
 Deno.test("non-migrable volumes: compose errors as parseCompose gives them, no YAML warning printed", () => {
   const where = "/deploy/x-ev-1/docker-compose.yml";

@@ -9,6 +9,7 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { parseCompose } from "../lib/handler/compose.ts";
 import { caddyUrls, mergeHaproxy } from "../lib/handler/proxy.ts";
+import { quiet } from "./support/quiet.ts";
 
 const WHERE = "/deploy/app-ev-1/docker-compose.yml";
 
@@ -131,21 +132,6 @@ Deno.test("Caddyfile: quoted arguments may hold braces; 'foo{' and misplaced bra
     assertThrows(() => caddyUrls(text), (e: Error) => e.message.startsWith(message), text);
   }
 });
-
-/** Runs `fn` with console.warn and console.error captured; returns what they printed. */
-function quiet(fn: () => void): string[] {
-  const printed: string[] = [];
-  const { warn, error } = console;
-  console.warn = (...args: unknown[]) => printed.push(args.join(" "));
-  console.error = (...args: unknown[]) => printed.push(args.join(" "));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-    console.error = error;
-  }
-  return printed;
-}
 
 Deno.test("compose files that cannot be used: `compose file <path>: <line>:<col> <message>`, nothing on stderr", () => {
   const cases: Array<[string, string, string?]> = [

@@ -10,44 +10,21 @@ import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
 import { memoryLogger } from "../lib/log.ts";
-import { FakeRunner } from "../lib/proc/fake.ts";
-import { RealRunner } from "../lib/proc/real.ts";
-import { type ConsulDouble, startConsulDouble } from "./support/consul_double.ts";
-import {
-  type Fixtures,
-  makeFixtures,
-  MEMBERS,
-  NAME,
-  normalize,
-  PROJECT,
-  REPO,
-} from "./handler_fixtures_test.ts";
+import { type ConsulDouble } from "./support/consul_double.ts";
+import { type Fixtures, NAME, normalize, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { liveOptions, nodeRunner, withCluster } from "./support/handler_live.ts";
 
 /** Handles events live on `node`; returns exit status, error lines, commands (paths as /deploy). */
 async function handle(fx: Fixtures, double: ConsulDouble, node: string, events: unknown[]) {
   const deployDir = await fx.deployDir(node);
-  const real = new RealRunner();
-  const runner = new FakeRunner()
-    .on(["git"], (argv, o) => fx.runner.run(argv, o))
-    .on(["rm"], (argv, o) => real.run(argv, o))
-    .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }));
+  const runner = nodeRunner(fx, { realRm: true });
   const logger = memoryLogger();
   const consul = new HttpConsul(double.url);
   try {
-    const code = await handleEvents(events, {
-      consul,
-      runner,
-      checkoutRunner: runner,
-      logger,
-      deployDir,
-      node,
-      test: false,
-      print: () => {},
-      compose: ["docker", "compose"],
-      lockWaitMs: 0,
-      transferTimeoutMs: 0,
-      pollMs: 10,
-    });
+    const code = await handleEvents(
+      events,
+      liveOptions({ consul, runner, logger, deployDir, node }),
+    );
     return {
       code,
       deployDir,
@@ -56,17 +33,6 @@ async function handle(fx: Fixtures, double: ConsulDouble, node: string, events: 
     };
   } finally {
     consul.close();
-  }
-}
-
-async function withCluster(fn: (fx: Fixtures, double: ConsulDouble) => Promise<void>) {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
-    await fn(fx, double);
-  } finally {
-    await double.close();
-    await fx.cleanup();
   }
 }
 

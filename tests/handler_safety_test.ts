@@ -14,18 +14,10 @@ import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
 import { handleEvents } from "../lib/handler/handle.ts";
 import { memoryLogger } from "../lib/log.ts";
-import { FakeRunner } from "../lib/proc/fake.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { exists } from "../lib/fs.ts";
 import { type ConsulDouble, startConsulDouble } from "./support/consul_double.ts";
-import {
-  type Fixtures,
-  makeFixtures,
-  MEMBERS,
-  NAME,
-  PROJECT,
-  REPO,
-} from "./handler_fixtures_test.ts";
+import { type Fixtures, NAME, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { liveOptions, nodeRunner, withCluster } from "./support/handler_live.ts";
 
 /** The document of the app deployed by ev-1 on nepri, with `changes` applied. */
 function stored(changes: Record<string, unknown>): Record<string, unknown> {
@@ -63,28 +55,14 @@ async function runWith(
   const kvBefore = double.kvText(`app/${NAME}`);
   const deployDir = await fx.deployDir("nepri");
   await Deno.mkdir(`${deployDir}/${NAME}-ev-1`, { recursive: true });
-  const real = new RealRunner();
-  const runner = new FakeRunner()
-    .on(["git"], (argv, o) => fx.runner.run(argv, o))
-    .on(["rm"], (argv, o) => real.run(argv, o))
-    .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }));
+  const runner = nodeRunner(fx, { realRm: true });
   const logger = memoryLogger();
   const consul = new HttpConsul(double.url);
   try {
-    const code = await handleEvents([makeEvent("ev-2", name, JSON.stringify(payload))], {
-      consul,
-      runner,
-      checkoutRunner: runner,
-      logger,
-      deployDir,
-      node: "nepri",
-      test: false,
-      print: () => {},
-      compose: ["docker", "compose"],
-      lockWaitMs: 0,
-      transferTimeoutMs: 0,
-      pollMs: 10,
-    });
+    const code = await handleEvents(
+      [makeEvent("ev-2", name, JSON.stringify(payload))],
+      liveOptions({ consul, runner, logger, deployDir, node: "nepri" }),
+    );
     return {
       code,
       errors: logger.lines.filter((l) => l.startsWith("ERROR") || l.startsWith("CRITICAL")),
@@ -94,17 +72,6 @@ async function runWith(
     };
   } finally {
     consul.close();
-  }
-}
-
-async function withCluster(fn: (fx: Fixtures, double: ConsulDouble) => Promise<void>) {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
-    await fn(fx, double);
-  } finally {
-    await double.close();
-    await fx.cleanup();
   }
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { MEMBERS, NAME, PREPROD, PREPROD_PROJECT, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { deployed, NAME, PREPROD, PREPROD_PROJECT, REPO } from "./handler_fixtures_test.ts";
 import { runTestMode as run } from "./support/handler_test_mode.ts";
 
 const deploy = (master: string, slave?: string, update = false) => ({
@@ -18,23 +18,6 @@ const deploy = (master: string, slave?: string, update = false) => ({
   ...(slave ? { slave } : {}),
   ...(update ? { update } : {}),
 });
-
-/** The KV document of the application as deployed by event ev-1. */
-function deployed(master: string, slave?: string, name = NAME, project = PROJECT) {
-  return {
-    [`app/${name}`]: {
-      master,
-      slave: slave ?? null,
-      ip: MEMBERS.find((m) => m.name === master)!.addr,
-      slave_ip: slave ? MEMBERS.find((m) => m.name === slave)!.addr : null,
-      repo_url: REPO,
-      branch: name === NAME ? "master" : "preprod",
-      deploy_id: "ev-1",
-      previous_deploy_id: null,
-      volumes: [`${project}_dbdata`, `${project}_wwwdata`],
-    },
-  };
-}
 
 /** The stored caddyfile: the service's site, with the directives the front needs forced. */
 const CADDYFILE = `http://lycee-test-mlf.example.com, http://www.lycee-test-mlf.example.com {
