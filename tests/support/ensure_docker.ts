@@ -6,36 +6,13 @@
  *
  * @module
  */
+import { ensureDebianPackages } from "./debian_packages.ts";
 import { DOCKER_INSTALL_HINT, DOCKER_PACKAGES, missingDockerPrograms } from "./docker_engine.ts";
 
-async function run(argv: string[]): Promise<boolean> {
-  const status = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  return status.success;
-}
-
-if (missingDockerPrograms().length > 0) {
-  let isDebian = false;
-  try {
-    isDebian = Deno.statSync("/etc/debian_version").isFile;
-  } catch { /* not Debian */ }
-  if (Deno.uid() === 0 && isDebian) {
-    console.error(`Missing ${missingDockerPrograms().join(", ")}: installing Debian packages…`);
-    if (
-      !await run(["apt-get", "update", "-qq"]) ||
-      !await run(["apt-get", "install", "-y", "-qq", ...DOCKER_PACKAGES])
-    ) {
-      console.error(`apt-get failed. ${DOCKER_INSTALL_HINT}`);
-      Deno.exit(1);
-    }
-  }
-  const missing = missingDockerPrograms();
-  if (missing.length > 0) {
-    console.error(`Missing ${missing.join(", ")}. ${DOCKER_INSTALL_HINT}`);
-    Deno.exit(1);
-  }
-}
+await ensureDebianPackages({
+  missing: missingDockerPrograms,
+  packages: DOCKER_PACKAGES,
+  hint: DOCKER_INSTALL_HINT,
+  installing: (missing) => `Missing ${missing.join(", ")}: installing Debian packages…`,
+  stillMissing: (missing) => `Missing ${missing.join(", ")}. ${DOCKER_INSTALL_HINT}`,
+});

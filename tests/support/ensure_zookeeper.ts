@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ensureDebianPackages } from "./debian_packages.ts";
 import { INSTALL_HINT, zookeeperClasspath } from "./zookeeper_server.ts";
 
 function available(): boolean {
@@ -16,37 +17,13 @@ function available(): boolean {
   }
 }
 
-async function run(argv: string[]): Promise<boolean> {
-  const status = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  return status.success;
-}
-
-if (!available()) {
-  const isRoot = Deno.uid() === 0;
-  let isDebian = false;
-  try {
-    isDebian = Deno.statSync("/etc/debian_version").isFile;
-  } catch { /* not Debian */ }
-  if (isRoot && isDebian) {
-    console.error("ZooKeeper is missing: installing Debian's zookeeper package…");
-    if (
-      !await run(["apt-get", "update", "-qq"]) ||
-      !await run(["apt-get", "install", "-y", "-qq", "zookeeper"])
-    ) {
-      console.error(`apt-get failed. ${INSTALL_HINT}`);
-      Deno.exit(1);
-    }
-  }
-  if (!available()) {
-    console.error(INSTALL_HINT);
-    Deno.exit(1);
-  }
-}
+await ensureDebianPackages({
+  missing: () => available() ? [] : ["zookeeper"],
+  packages: ["zookeeper"],
+  hint: INSTALL_HINT,
+  installing: () => "ZooKeeper is missing: installing Debian's zookeeper package…",
+  stillMissing: () => INSTALL_HINT,
+});
 try {
   const out = await new Deno.Command("java", { args: ["-version"], stdout: "null", stderr: "null" })
     .output();
