@@ -13,34 +13,18 @@ import { TreeWalkSource } from "../lib/agent/desired.ts";
 import type { HostIdentity } from "../lib/agent/identity.ts";
 import { YumPackageManager } from "../lib/agent/packages/yum.ts";
 import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { parseHead, readIndexKeys } from "../lib/store/keyed_index.ts";
 import { getProperties, readTree, writeTree } from "../lib/store/tree_io.ts";
-import type { Store } from "../lib/store/types.ts";
-import { syncRepository } from "../lib/sync/sync.ts";
 import { parseTree } from "../lib/tree/parse.ts";
 import { fakeHostRunner, HOST_ID, HOST_NAME, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { CountingStore } from "./support/counting_store.ts";
-import { makeRepo, type TestRepo } from "./support/git_repo.ts";
+import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS } from "./support/stores.ts";
+import { syncCommit } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 const MINE = `/mine\n  /web : z4m cms\n    version = '1.0.0'\n    /deploy\n      /${HOST_ID}\n`;
-
-async function sync(store: Store, repo: TestRepo, work: string, message: string) {
-  const commit = await repo.commit(message);
-  const log = memoryLogger();
-  const result = await syncRepository({
-    store,
-    runner: new RealRunner(),
-    log,
-    repoUrl: repo.path,
-    treeDir: `${work}/trees`,
-  });
-  equal(result.status, "synced", log.lines.join("\n"));
-  return commit;
-}
 
 Deno.test({
   name: "a bad value another tool wrote is indexed by sync and refused by the agent reading it",
@@ -59,7 +43,7 @@ Deno.test({
         await writeTree(store, parseTree(other, "other.zk"));
         const repo = await makeRepo(work);
         await repo.write("mine.zk", MINE);
-        await sync(store, repo, work, "c1");
+        await syncCommit(store, repo, work, "c1");
         const head = parseHead(await store.get(DEPLOYMENT_INDEX));
         ok(typeof head !== "string" && head.valid);
         const texts = await readIndexKeys(store, DEPLOYMENT_INDEX, head, [HOST_ID]);

@@ -13,7 +13,6 @@ import type { HostIdentity } from "../lib/agent/identity.ts";
 import { YumPackageManager } from "../lib/agent/packages/yum.ts";
 import { resumeCluster } from "../lib/cli/resume.ts";
 import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { parseHead, planIndexWrite, readIndexKeys } from "../lib/store/keyed_index.ts";
 import {
   applyStoreOps,
@@ -22,13 +21,13 @@ import {
   setProperties,
 } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
-import { syncRepository } from "../lib/sync/sync.ts";
 import { generateTrees } from "../bench/tree_gen.ts";
 import { fakeHostRunner, HOST_NAME, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { runEntrypoint } from "./support/cli.ts";
 import { CountingStore } from "./support/counting_store.ts";
 import { makeRepo, type TestRepo } from "./support/git_repo.ts";
 import { STORE_KINDS } from "./support/stores.ts";
+import { syncCommit } from "./support/sync_run.ts";
 
 const MINE = `/mine
   /web : z4m cms
@@ -93,20 +92,6 @@ async function assertIndexUsed(store: CountingStore) {
     ok(reads[1] <= 4, "at most three keys and the generation");
   }
   return index;
-}
-
-async function syncCommit(store: Store, repo: TestRepo, work: string, message: string) {
-  const commit = await repo.commit(message);
-  const log = memoryLogger();
-  const result = await syncRepository({
-    store,
-    runner: new RealRunner(),
-    log,
-    repoUrl: repo.path,
-    treeDir: `${work}/trees`,
-  });
-  equal(result.status, "synced", log.lines.join("\n"));
-  return commit;
 }
 
 async function writeCustomers(repo: TestRepo, customers: number, revision = 0) {

@@ -5,15 +5,13 @@
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { TreeWalkSource } from "../lib/agent/desired.ts";
-import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { readTree, readTrees } from "../lib/store/tree_io.ts";
-import { syncRepository } from "../lib/sync/sync.ts";
 import { generateTrees } from "../bench/tree_gen.ts";
 import { importTree } from "./support/agent_cluster.ts";
 import { CountingStore } from "./support/counting_store.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { localFixture, zookeeperFixture } from "./support/stores.ts";
+import { syncCommit } from "./support/sync_run.ts";
 
 const shape = (customers: number) => ({ customers, apps: 3, hosts: 2 });
 
@@ -55,21 +53,9 @@ Deno.test({
         const store = new CountingStore(await fixture.open());
         const repo = await makeRepo(work);
         for (const [name, text] of generateTrees(shape(customers))) await repo.write(name, text);
-        const sync = async (message: string) => {
-          await repo.commit(message);
-          const log = memoryLogger();
-          const result = await syncRepository({
-            store,
-            runner: new RealRunner(),
-            log,
-            repoUrl: repo.path,
-            treeDir: `${work}/trees`,
-          });
-          equal(result.status, "synced", log.lines.join("\n"));
-        };
-        await sync("first");
+        await syncCommit(store, repo, work, "first");
         store.reset();
-        await sync("nothing changed");
+        await syncCommit(store, repo, work, "nothing changed");
         counts.push(store.reads.length);
       } finally {
         await fixture.close();

@@ -16,6 +16,7 @@ import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { localFixture, STORE_KINDS } from "./support/stores.ts";
 import { waitFor } from "./support/wait.ts";
+import { runSync } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -106,16 +107,8 @@ for (const kind of STORE_KINDS) {
           await repo.write("a.zk", `/a\n  from = ${i}\n`);
           commits.push(await repo.commit(`tree ${i}`));
         }
-        const sync = (i: number, s: Store) => {
-          const log = memoryLogger();
-          return syncRepository({
-            store: s,
-            runner: new RealRunner(),
-            log,
-            repoUrl: repos[i].path,
-            treeDir: `${work}/trees-${i}`,
-          }).then((result) => ({ result, lines: log.lines }));
-        };
+        const sync = (i: number, s: Store) =>
+          runSync(s, repos[i].path, work, { treeDir: `${work}/trees-${i}` });
         let second;
         const first = await sync(
           0,

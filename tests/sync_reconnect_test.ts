@@ -10,18 +10,11 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { DEPLOYMENT_INDEX, indexTexts, whyNotCurrent } from "../lib/agent/deployment_index.ts";
-import { createLogger } from "../lib/log.ts";
 import { parseHead, readIndexKeys } from "../lib/store/keyed_index.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { getProperties, readTree } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
-import {
-  CLUSTER_LOCK,
-  type SyncOptions,
-  syncRepository,
-  type SyncResult,
-} from "../lib/sync/sync.ts";
+import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { listTreeFiles, readDesiredTree } from "../lib/sync/tree_files.ts";
 import { decodeProperties } from "../lib/tree/codec.ts";
 import { diffTrees } from "../lib/tree/diff.ts";
@@ -31,6 +24,7 @@ import { makeRepo } from "./support/git_repo.ts";
 import { startTcpProxy } from "./support/tcp_proxy.ts";
 import { waitFor } from "./support/wait.ts";
 import { startZooKeeper, startZooKeeperEnsemble } from "./support/zookeeper_server.ts";
+import { runSync, type SyncRun } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -42,32 +36,6 @@ async function bigRepo(work: string): Promise<{ path: string; commit: string }> 
   const repo = await makeRepo(work);
   for (const [name, text] of generateTrees(SHAPE)) await repo.write(name, text);
   return { path: repo.path, commit: await repo.commit("a big tree") };
-}
-
-/** Runs one sync; `onLine` sees every log line as it is written. */
-async function runSync(
-  store: Store,
-  repoUrl: string,
-  work: string,
-  onLine: (line: string) => void,
-  extra: Partial<SyncOptions> = {},
-): Promise<{ result: SyncResult; lines: string[] }> {
-  const lines: string[] = [];
-  const log = createLogger({
-    sink: (line) => {
-      lines.push(line);
-      onLine(line);
-    },
-  });
-  const result = await syncRepository({
-    store,
-    runner: new RealRunner(),
-    log,
-    repoUrl,
-    treeDir: `${work}/trees`,
-    ...extra,
-  });
-  return { result, lines };
 }
 
 /** Calls `fault` once, at the first progress line of the import. */
@@ -117,6 +85,23 @@ async function assertIndexCurrent(store: Store): Promise<void> {
 const lostLine = (lines: string[]) =>
   lines.some((line) => line.startsWith("WARNING Lost the connection to ZooKeeper"));
 
+/**
+ * Asserts that a sync went through a lost connection: synced, the loss logged, and the live
+ * tree, the deployment index and the version at `/hosts` as the commit's files say.
+ */
+async function assertSyncedAcrossLoss(
+  store: Store,
+  work: string,
+  commit: string,
+  { result, lines }: SyncRun,
+): Promise<void> {
+  equal(result.status, "synced", lines.join("\n"));
+  ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
+  await assertTreeEqualsFiles(store, `${work}/trees`);
+  await assertIndexCurrent(store);
+  equal((await getProperties(store, "/hosts"))?.version, commit);
+}
+
 Deno.test({
   name: "sync completes when the ensemble's leader is killed mid-import; the tree equals the files",
   ...options,
@@ -129,13 +114,9 @@ Deno.test({
       const repo = await bigRepo(work);
       const leader = await ensemble.leader();
       const fault = atFirstProgress(() => leader.stop());
-      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      const run = await runSync(store, repo.path, work, {}, fault.onLine);
       ok(await fault.struck(), "the leader was killed during the import");
-      equal(result.status, "synced", lines.join("\n"));
-      ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
-      await assertTreeEqualsFiles(check, `${work}/trees`);
-      await assertIndexCurrent(check);
-      equal((await getProperties(check, "/hosts"))?.version, repo.commit);
+      await assertSyncedAcrossLoss(check, work, repo.commit, run);
     } finally {
       await store.close();
       await check.close();
@@ -158,13 +139,9 @@ Deno.test({
         await server.stop();
         await server.start();
       });
-      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      const run = await runSync(store, repo.path, work, {}, fault.onLine);
       ok(await fault.struck(), "the server was restarted during the import");
-      equal(result.status, "synced", lines.join("\n"));
-      ok(lostLine(lines), `the import saw the connection lost:\n${lines.join("\n")}`);
-      await assertTreeEqualsFiles(store, `${work}/trees`);
-      await assertIndexCurrent(store);
-      equal((await getProperties(store, "/hosts"))?.version, repo.commit);
+      await assertSyncedAcrossLoss(store, work, repo.commit, run);
     } finally {
       await store.close();
       await server.close();
@@ -185,11 +162,11 @@ Deno.test({
       const repo = await bigRepo(work);
       // The next answer is the last transaction's: applied by the server, lost on the way back.
       const fault = atFirstProgress(() => Promise.resolve(proxy.cutAfter(0)));
-      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      const run = await runSync(store, repo.path, work, {}, fault.onLine);
+      const { lines } = run;
       ok(await fault.struck(), lines.join("\n"));
       equal(proxy.cuts, 1);
-      equal(result.status, "synced", lines.join("\n"));
-      ok(lostLine(lines), lines.join("\n"));
+      await assertSyncedAcrossLoss(store, work, repo.commit, run);
       // What was left when the answer was lost, and what the re-read found left: less, since
       // the transaction was applied (re-applying it would fail on nodes that exist).
       const [done, total] = /^INFO Imported (\d+) of (\d+) changes$/m.exec(lines.join("\n"))!
@@ -198,9 +175,6 @@ Deno.test({
         /^INFO Re-read the tree: (\d+) changes left/m.exec(lines.join("\n"))?.[1],
       );
       ok(left < total - done, lines.join("\n"));
-      await assertTreeEqualsFiles(store, `${work}/trees`);
-      await assertIndexCurrent(store);
-      equal((await getProperties(store, "/hosts"))?.version, repo.commit);
     } finally {
       await store.close();
       await proxy.close();
@@ -227,9 +201,9 @@ Deno.test({
     try {
       const repo = await bigRepo(work);
       const fault = atFirstProgress(() => server.stop());
-      const { result, lines } = await runSync(store, repo.path, work, fault.onLine, {
+      const { result, lines } = await runSync(store, repo.path, work, {
         timeoutMs: 1_500,
-      });
+      }, fault.onLine);
       ok(await fault.struck(), lines.join("\n"));
       equal(result.status, "failed");
       equal(result.exitCode, 1);
@@ -275,7 +249,7 @@ Deno.test({
         await waitFor("the server expired the sync's session", () => lockIsFree(direct));
         proxy.resume();
       });
-      const { result, lines } = await runSync(store, repo.path, work, fault.onLine);
+      const { result, lines } = await runSync(store, repo.path, work, {}, fault.onLine);
       ok(await fault.struck(), lines.join("\n"));
       equal(result.status, "failed");
       ok(
@@ -327,7 +301,7 @@ Deno.test({
           return typeof value === "function" ? value.bind(target) : value;
         },
       });
-      const { result, lines } = await runSync(cutAfterLock, repo.path, work, () => {});
+      const { result, lines } = await runSync(cutAfterLock, repo.path, work);
       await resumed;
       equal(proxy.cuts, 1, lines.join("\n"));
       equal(result.status, "synced", lines.join("\n"));

@@ -3,19 +3,13 @@
  * real ZooKeeper server.
  */
 import { deepEqual, equal } from "node:assert/strict";
-import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { readTree, setProperties } from "../lib/store/tree_io.ts";
 import type { Store, StoreOp } from "../lib/store/types.ts";
-import {
-  CLUSTER_LOCK,
-  type SyncOptions,
-  syncRepository,
-  type SyncResult,
-} from "../lib/sync/sync.ts";
+import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS, type StoreFixture, zookeeperFixture } from "./support/stores.ts";
+import { runSync } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -28,25 +22,6 @@ async function withCluster(fn: (fixture: StoreFixture, work: string) => Promise<
     await fixture.close();
     await Deno.remove(work, { recursive: true });
   }
-}
-
-/** One sync of `repoUrl` with the checkout under `work`; its result and log lines. */
-async function runSync(
-  store: Store,
-  repoUrl: string,
-  work: string,
-  extra: Partial<SyncOptions> = {},
-): Promise<{ result: SyncResult; lines: string[] }> {
-  const log = memoryLogger();
-  const result = await syncRepository({
-    store,
-    runner: new RealRunner(),
-    log,
-    repoUrl,
-    treeDir: `${work}/trees`,
-    ...extra,
-  });
-  return { result, lines: log.lines };
 }
 
 /** Everything in the store, ephemeral nodes included, as text. */

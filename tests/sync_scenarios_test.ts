@@ -3,15 +3,12 @@
  * store kinds: a real ZooKeeper server and the embedded local store.
  */
 import { deepEqual, equal } from "node:assert/strict";
-import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { applyOps, readTree, setProperties } from "../lib/store/tree_io.ts";
 import type { Lock, Store } from "../lib/store/types.ts";
 import { diffTrees } from "../lib/tree/diff.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { parseTree } from "../lib/tree/parse.ts";
 import { parseValue } from "../lib/tree/value.ts";
-import { syncRepository } from "../lib/sync/sync.ts";
 import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import {
@@ -21,6 +18,7 @@ import {
   scenarioTests,
   substitute,
 } from "./support/scenario.ts";
+import { runSync } from "./support/sync_run.ts";
 
 const DIR = new URL("../testdata/sync/", import.meta.url).pathname;
 
@@ -64,19 +62,14 @@ async function runScenario(file: string, store: Store, openAnother: () => Promis
           heldLock = null;
           break;
         case "sync": {
-          const log = memoryLogger();
-          const result = await syncRepository({
-            store,
-            runner: new RealRunner(),
-            log,
-            repoUrl: repo.path,
-            treeDir: `${work}/trees`,
+          const lines: string[] = [];
+          const { result } = await runSync(store, repo.path, work, {
             dryRun: args.includes("--dry-run"),
             force: args.includes("--force"),
-            out: (line) => log.lines.push(line),
-          });
+            out: (line) => lines.push(line),
+          }, (line) => lines.push(line));
           const want = expectedOutput(step, values);
-          deepEqual(log.lines, want.lines, `${where}: transcript was\n${log.lines.join("\n")}`);
+          deepEqual(lines, want.lines, `${where}: transcript was\n${lines.join("\n")}`);
           equal(result.exitCode, want.code, `${where}: exit code`);
           break;
         }

@@ -4,33 +4,13 @@
  * is written. And an unchanged tree costs zero writes.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { memoryLogger } from "../lib/log.ts";
-import { RealRunner } from "../lib/proc/real.ts";
 import { readTree, setProperties } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
-import { type SyncOptions, syncRepository, type SyncResult } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo, type TestRepo } from "./support/git_repo.ts";
 import { localFixture } from "./support/stores.ts";
-
-async function runSync(
-  store: Store,
-  repo: TestRepo,
-  work: string,
-  extra: Partial<SyncOptions> = {},
-): Promise<{ result: SyncResult; lines: string[] }> {
-  const log = memoryLogger();
-  const result = await syncRepository({
-    store,
-    runner: new RealRunner(),
-    log,
-    repoUrl: repo.path,
-    treeDir: `${work}/trees`,
-    ...extra,
-  });
-  return { result, lines: log.lines };
-}
+import { runSync } from "./support/sync_run.ts";
 
 async function snapshot(store: Store): Promise<string> {
   return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
@@ -45,7 +25,7 @@ async function withSynced(test: (store: Store, repo: TestRepo, work: string) => 
     const repo = await makeRepo(work);
     await repo.write("good.zk", "/good : z4m\n  version = '1.0'\n  /deploy\n    /h1\n");
     await repo.commit("good");
-    equal((await runSync(store, repo, work)).result.status, "synced");
+    equal((await runSync(store, repo.path, work)).result.status, "synced");
     await test(store, repo, work);
   } finally {
     await fixture.close();
@@ -113,7 +93,7 @@ for (const c of HOSTILE) {
       const before = await snapshot(store);
       await repo.write("bad.zk", c.text);
       await repo.commit("bad");
-      const { result, lines } = await runSync(store, repo, work, { maxNodeBytes: 1000 });
+      const { result, lines } = await runSync(store, repo.path, work, { maxNodeBytes: 1000 });
       equal(result.status, "failed");
       equal(result.exitCode, 1);
       const error = lines.find((l) => l.startsWith("ERROR "))!;
@@ -163,11 +143,11 @@ Deno.test("an unchanged tree costs zero writes, even with values the codec once 
         "  /big\n    n = 9007199254740992\n    f = 1e300\n  /raw\n    string_value = 'a b'\n",
     );
     await repo.commit("values");
-    const first = await runSync(store, repo, work);
+    const first = await runSync(store, repo.path, work);
     equal(first.result.status, "synced");
     await repo.write("README", "no tree change\n");
     await repo.commit("readme");
-    const second = await runSync(store, repo, work);
+    const second = await runSync(store, repo.path, work);
     equal(second.result.status, "synced");
     equal(second.result.changes, 0, second.lines.join("\n"));
   });
@@ -178,7 +158,7 @@ Deno.test("sync --force under ALL STOP refuses and says how to get out", async (
     await setProperties(store, "/hosts", { version: null });
     await repo.write("more.zk", "/more\n");
     await repo.commit("more");
-    const { result, lines } = await runSync(store, repo, work, { force: true });
+    const { result, lines } = await runSync(store, repo.path, work, { force: true });
     equal(result.status, "all-stop");
     equal(
       lines.at(-1),
