@@ -12,7 +12,7 @@ import { readLockRequests } from "../lib/store/persistent_lock.ts";
 import type { Store, WatchOptions } from "../lib/store/types.ts";
 import { importTree, setClusterVersion } from "./support/agent_cluster.ts";
 import { writeFiles } from "./support/agent_fake_host.ts";
-import { STORE_KINDS } from "./support/stores.ts";
+import { STORE_KINDS, type StoreFixture } from "./support/stores.ts";
 import { waitFor } from "./support/wait.ts";
 
 const TREE = `/hosts
@@ -102,161 +102,158 @@ function lateHostsWatch(store: Store, muted: () => boolean): Store {
 const waiting = (host: Host) => () =>
   host.logger.lines.some((l) => l.startsWith("INFO Waiting for /role-locks/web: host "));
 
+/** What a role lock test is given: the store, a control client, the hosts, their events. */
+interface RoleCluster {
+  fixture: StoreFixture;
+  control: Store;
+  hosts: Host[];
+  events: string[];
+}
+
+/**
+ * A test on `kind`: the store holds {@linkcode TREE}; the hosts the test starts are closed and
+ * removed after it.
+ */
+function roleLockTest(
+  kind: (typeof STORE_KINDS)[number],
+  title: string,
+  body: (cluster: RoleCluster) => Promise<void>,
+): void {
+  Deno.test({
+    name: `role lock on ${kind.name}: ${title}`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const fixture = await kind.make();
+      const hosts: Host[] = [];
+      try {
+        const control = await fixture.open();
+        await importTree(control, TREE);
+        await body({ fixture, control, hosts, events: [] });
+      } finally {
+        for (const host of hosts) {
+          await host.agent.close();
+          await Deno.remove(host.root, { recursive: true });
+        }
+        await fixture.close();
+      }
+    },
+  });
+}
+
 for (const kind of STORE_KINDS) {
-  Deno.test({
-    name: `role lock on ${kind.name}: hosts of a role deploy one at a time`,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const fixture = await kind.make();
-      const hosts: Host[] = [];
-      try {
-        const control = await fixture.open();
-        await importTree(control, TREE);
-        const events: string[] = [];
-        // Whoever deploys first holds its deploy script until the other is waiting for the lock.
-        const other = (name: string) => hosts.find((h) => h.name !== name)!;
-        for (const name of ["a", "b"]) {
-          hosts.push(
-            await startHost(name, await fixture.open(), events, {
-              holdUntil: () => waiting(other(name))(),
-            }),
-          );
-        }
-        await setClusterVersion(control, 2);
-        await waitFor("both hosts at version 2", () => hosts.every((h) => h.agent.version === 2));
-        const first = events[0].split(" ")[0];
-        const second = first === "a" ? "b" : "a";
-        deepEqual(events, [
-          `${first} starting-deployments`,
-          `${first} deploys`,
-          `${first} ending-deployments`,
-          `${second} starting-deployments`,
-          `${second} deploys`,
-          `${second} ending-deployments`,
-        ]);
-        equal(waiting(hosts.find((h) => h.name === second)!)(), true);
-        equal(waiting(hosts.find((h) => h.name === first)!)(), false);
-        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
-      } finally {
-        for (const host of hosts) {
-          await host.agent.close();
-          await Deno.remove(host.root, { recursive: true });
-        }
-        await fixture.close();
-      }
-    },
-  });
-
-  Deno.test({
-    name: `role lock on ${kind.name}: a host whose turn comes reads the cluster version again`,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const fixture = await kind.make();
-      const hosts: Host[] = [];
-      try {
-        const control = await fixture.open();
-        await importTree(control, TREE);
-        const events: string[] = [];
-        let stopped = false;
-        // a deploys first and holds on until the cluster is stopped; b's agent hears of the
-        // stop late, so only a fresh read once it holds the role lock can tell it.
+  roleLockTest(
+    kind,
+    "hosts of a role deploy one at a time",
+    async ({ fixture, control, hosts, events }) => {
+      // Whoever deploys first holds its deploy script until the other is waiting for the lock.
+      const other = (name: string) => hosts.find((h) => h.name !== name)!;
+      for (const name of ["a", "b"]) {
         hosts.push(
-          await startHost("a", await fixture.open(), events, { holdUntil: () => stopped }),
-        );
-        await setClusterVersion(control, 2);
-        await waitFor("a to deploy", () => events.includes("a deploys"));
-        const b = await startHost("b", lateHostsWatch(await fixture.open(), () => stopped), events);
-        hosts.push(b);
-        await waitFor("b to wait", waiting(b));
-        stopped = true;
-        await setClusterVersion(control, null);
-        await waitFor("a to finish", () => hosts[0].agent.version === 2);
-        await waitFor(
-          "b to abandon",
-          () =>
-            b.logger.lines.includes(
-              "WARNING Abandoning deployment because cluster version is None",
-            ),
-        );
-        await b.agent.settled();
-        // a's deployment was under way: completed. b started nothing and gave its turn back.
-        deepEqual(events, ["a starting-deployments", "a deploys", "a ending-deployments"]);
-        equal(b.agent.version, 1);
-        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
-      } finally {
-        for (const host of hosts) {
-          await host.agent.close();
-          await Deno.remove(host.root, { recursive: true });
-        }
-        await fixture.close();
-      }
-    },
-  });
-
-  Deno.test({
-    name: `role lock on ${kind.name}: a failed host keeps the role blocked until it is fixed`,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async () => {
-      const fixture = await kind.make();
-      const hosts: Host[] = [];
-      try {
-        const control = await fixture.open();
-        await importTree(control, TREE);
-        const events: string[] = [];
-        let broken = true;
-        // a's deploy script fails while broken; once b runs, it holds on until b waits its turn
-        // (so that b queues behind a's request rather than seeing ALL STOP first).
-        hosts.push(
-          await startHost("a", await fixture.open(), events, {
-            failing: () => broken,
-            holdUntil: () => hosts.length < 2 || waiting(hosts[1])(),
+          await startHost(name, await fixture.open(), events, {
+            holdUntil: () => waiting(other(name))(),
           }),
         );
-        // a fails: ALL STOP, and its request stays in the queue.
-        await setClusterVersion(control, 2);
-        await waitFor(
-          "a to fail",
-          () => a().logger.lines.includes("CRITICAL FAILED deploying version 2"),
-        );
-        deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
-          "a",
-        ]);
-        // b joins and is told to deploy; it queues behind a's kept request.
-        hosts.push(await startHost("b", await fixture.open(), events));
-        await setClusterVersion(control, 3);
-        await waitFor("b to wait", waiting(hosts[1]));
-        await waitFor(
-          "a to fail again",
-          () => a().logger.lines.includes("CRITICAL FAILED deploying version 3"),
-        );
-        deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
-          "a",
-          "b",
-        ]);
-        equal(events.includes("b starting-deployments"), false);
-        // Fixed: a deploys (adopting its request), then b gets its turn.
-        broken = false;
-        await setClusterVersion(control, 4);
-        await waitFor("both hosts at version 4", () => hosts.every((h) => h.agent.version === 4));
-        equal(
-          events.indexOf("b starting-deployments") > events.lastIndexOf("a ending-deployments"),
-          true,
-        );
-        deepEqual(await readLockRequests(control, "/role-locks/web"), []);
-      } finally {
-        for (const host of hosts) {
-          await host.agent.close();
-          await Deno.remove(host.root, { recursive: true });
-        }
-        await fixture.close();
       }
+      await setClusterVersion(control, 2);
+      await waitFor("both hosts at version 2", () => hosts.every((h) => h.agent.version === 2));
+      const first = events[0].split(" ")[0];
+      const second = first === "a" ? "b" : "a";
+      deepEqual(events, [
+        `${first} starting-deployments`,
+        `${first} deploys`,
+        `${first} ending-deployments`,
+        `${second} starting-deployments`,
+        `${second} deploys`,
+        `${second} ending-deployments`,
+      ]);
+      equal(waiting(hosts.find((h) => h.name === second)!)(), true);
+      equal(waiting(hosts.find((h) => h.name === first)!)(), false);
+      deepEqual(await readLockRequests(control, "/role-locks/web"), []);
+    },
+  );
+
+  roleLockTest(
+    kind,
+    "a host whose turn comes reads the cluster version again",
+    async ({ fixture, control, hosts, events }) => {
+      let stopped = false;
+      // a deploys first and holds on until the cluster is stopped; b's agent hears of the
+      // stop late, so only a fresh read once it holds the role lock can tell it.
+      hosts.push(
+        await startHost("a", await fixture.open(), events, { holdUntil: () => stopped }),
+      );
+      await setClusterVersion(control, 2);
+      await waitFor("a to deploy", () => events.includes("a deploys"));
+      const b = await startHost("b", lateHostsWatch(await fixture.open(), () => stopped), events);
+      hosts.push(b);
+      await waitFor("b to wait", waiting(b));
+      stopped = true;
+      await setClusterVersion(control, null);
+      await waitFor("a to finish", () => hosts[0].agent.version === 2);
+      await waitFor(
+        "b to abandon",
+        () =>
+          b.logger.lines.includes(
+            "WARNING Abandoning deployment because cluster version is None",
+          ),
+      );
+      await b.agent.settled();
+      // a's deployment was under way: completed. b started nothing and gave its turn back.
+      deepEqual(events, ["a starting-deployments", "a deploys", "a ending-deployments"]);
+      equal(b.agent.version, 1);
+      deepEqual(await readLockRequests(control, "/role-locks/web"), []);
+    },
+  );
+
+  roleLockTest(
+    kind,
+    "a failed host keeps the role blocked until it is fixed",
+    async ({ fixture, control, hosts, events }) => {
+      let broken = true;
+      // a's deploy script fails while broken; once b runs, it holds on until b waits its turn
+      // (so that b queues behind a's request rather than seeing ALL STOP first).
+      hosts.push(
+        await startHost("a", await fixture.open(), events, {
+          failing: () => broken,
+          holdUntil: () => hosts.length < 2 || waiting(hosts[1])(),
+        }),
+      );
+      // a fails: ALL STOP, and its request stays in the queue.
+      await setClusterVersion(control, 2);
+      await waitFor(
+        "a to fail",
+        () => a().logger.lines.includes("CRITICAL FAILED deploying version 2"),
+      );
+      deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
+        "a",
+      ]);
+      // b joins and is told to deploy; it queues behind a's kept request.
+      hosts.push(await startHost("b", await fixture.open(), events));
+      await setClusterVersion(control, 3);
+      await waitFor("b to wait", waiting(hosts[1]));
+      await waitFor(
+        "a to fail again",
+        () => a().logger.lines.includes("CRITICAL FAILED deploying version 3"),
+      );
+      deepEqual((await readLockRequests(control, "/role-locks/web"))?.map((r) => r.requestor), [
+        "a",
+        "b",
+      ]);
+      equal(events.includes("b starting-deployments"), false);
+      // Fixed: a deploys (adopting its request), then b gets its turn.
+      broken = false;
+      await setClusterVersion(control, 4);
+      await waitFor("both hosts at version 4", () => hosts.every((h) => h.agent.version === 4));
+      equal(
+        events.indexOf("b starting-deployments") > events.lastIndexOf("a ending-deployments"),
+        true,
+      );
+      deepEqual(await readLockRequests(control, "/role-locks/web"), []);
 
       function a() {
         return hosts[0];
       }
     },
-  });
+  );
 }
