@@ -6,6 +6,7 @@
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { acquireRecipeLock } from "../lib/store/recipe_lock.ts";
+import type { Lock, Store } from "../lib/store/types.ts";
 import { getProperties } from "../lib/store/tree_io.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { importTree, setClusterVersion } from "./support/agent_cluster.ts";
@@ -167,26 +168,43 @@ for (const kind of STORE_KINDS) {
   );
 }
 
+/**
+ * Runs `fn` with a bench on the embedded store, started at version 1 (its start taken), whose
+ * agent was told to deploy version 2 and waits for the app lock of `/cust/someapp/cms` that an
+ * operator holds; `fn` gets the bench, the operator's store and the operator's lock.
+ */
+async function withOperatorLock(
+  fn: (bench: AgentBench, operator: Store, lock: Lock) => Promise<void>,
+): Promise<void> {
+  const fixture = await STORE_KINDS[1].make();
+  const root = await makeSeedRoot();
+  const bench = new AgentBench(await fixture.open(), root, await fixture.open());
+  try {
+    await bench.importTree(INITIAL_TREE);
+    await bench.start();
+    bench.take();
+    const operator = await fixture.open();
+    const lock = await acquireRecipeLock(operator, "/agent-locks/cust,someapp,cms", {
+      identifier: "operator",
+    });
+    await setClusterVersion(bench.control, 2);
+    await waitFor(
+      "the agent to wait for the lock",
+      () => bench.logger.lines.includes("INFO Waiting for /cust/someapp/cms: locked by operator"),
+    );
+    await fn(bench, operator, lock);
+  } finally {
+    await bench.close();
+    await fixture.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
 Deno.test(
   "failure order: a host that gets the lock after another version replaced its own abandons it",
   options,
   async () => {
-    const fixture = await STORE_KINDS[1].make();
-    const root = await makeSeedRoot();
-    const bench = new AgentBench(await fixture.open(), root, await fixture.open());
-    try {
-      await bench.importTree(INITIAL_TREE);
-      await bench.start();
-      bench.take();
-      const operator = await fixture.open();
-      const lock = await acquireRecipeLock(operator, "/agent-locks/cust,someapp,cms", {
-        identifier: "operator",
-      });
-      await setClusterVersion(bench.control, 2);
-      await waitFor(
-        "the agent to wait for the lock",
-        () => bench.logger.lines.includes("INFO Waiting for /cust/someapp/cms: locked by operator"),
-      );
+    await withOperatorLock(async (bench, _operator, lock) => {
       await setClusterVersion(bench.control, 3);
       await lock.release();
       await waitFor("version 3 deployed", () => bench.logger.lines.includes(done(3)));
@@ -199,11 +217,7 @@ Deno.test(
       // Nothing of version 2 ran; version 3 ran everything.
       equal(log.slice(0, abandoned).some((l) => l.includes("zookeeper-deploy")), false);
       assertEquals(log.slice(abandoned + 1), STEADY(3));
-    } finally {
-      await bench.close();
-      await fixture.close();
-      await Deno.remove(root, { recursive: true });
-    }
+    });
   },
 );
 
@@ -211,21 +225,7 @@ Deno.test(
   "failure order: an agent stopped while it waits for an app lock stops waiting",
   options,
   async () => {
-    const fixture = await STORE_KINDS[1].make();
-    const root = await makeSeedRoot();
-    const bench = new AgentBench(await fixture.open(), root, await fixture.open());
-    try {
-      await bench.importTree(INITIAL_TREE);
-      await bench.start();
-      const operator = await fixture.open();
-      await acquireRecipeLock(operator, "/agent-locks/cust,someapp,cms", {
-        identifier: "operator",
-      });
-      await setClusterVersion(bench.control, 2);
-      await waitFor(
-        "the agent to wait for the lock",
-        () => bench.logger.lines.includes("INFO Waiting for /cust/someapp/cms: locked by operator"),
-      );
+    await withOperatorLock(async (bench, operator) => {
       // close() returns: the wait ends (a deadline, so that a broken close fails instead of hanging)
       let timer: ReturnType<typeof setTimeout> | undefined;
       const closed = await Promise.race([
@@ -241,10 +241,6 @@ Deno.test(
       // Only the operator's contender is left.
       equal((await operator.get("/agent-locks/cust,someapp,cms"))?.children.length, 1);
       assertEquals(await getProperties(operator, "/hosts"), { version: 2 });
-    } finally {
-      await bench.close();
-      await fixture.close();
-      await Deno.remove(root, { recursive: true });
-    }
+    });
   },
 );
