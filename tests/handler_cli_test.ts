@@ -6,8 +6,9 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { makeEvent } from "../lib/handler/event.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
-import { makeFixtures, MEMBERS, NAME, normalize, REPO } from "./handler_fixtures_test.ts";
+import { type ConsulDouble, startConsulDouble } from "./support/consul_double.ts";
+import { type Fixtures, MEMBERS, NAME, normalize, REPO } from "./handler_fixtures_test.ts";
+import { withCluster } from "./support/handler_live.ts";
 
 const HANDLER = new URL("../handler.ts", import.meta.url).pathname;
 
@@ -27,19 +28,33 @@ async function handler(args: string[], stdin = "", env: Record<string, string> =
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-Deno.test("handler test EVENTS_JSON: prints what a new slave would do, runs nothing", async () => {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
+/** Event ev-2: deploy the application with nepri its master and edjo a new slave. */
+const newSlaveEvent = makeEvent(
+  "ev-2",
+  "deploy",
+  JSON.stringify({ repo: REPO, branch: "master", master: "nepri", slave: "edjo" }),
+);
+
+/** What edjo, becoming the slave by {@linkcode newSlaveEvent}, does (paths under /deploy). */
+const NEW_SLAVE = `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
+write /deploy/${NAME}-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
+buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
+buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
+`;
+
+/** Runs `fn` on a cluster where nepri alone holds the application (ev-1), with edjo's deploy dir. */
+function withNewSlave(
+  fn: (fx: Fixtures, double: ConsulDouble, dir: string) => Promise<void>,
+): Promise<void> {
+  return withCluster(async (fx, double) => {
     double.kvSet(`app/${NAME}`, { master: "nepri", slave: null, deploy_id: "ev-1", volumes: [] });
-    const dir = await fx.deployDir("edjo");
-    const events = JSON.stringify([
-      makeEvent(
-        "ev-2",
-        "deploy",
-        JSON.stringify({ repo: REPO, branch: "master", master: "nepri", slave: "edjo" }),
-      ),
-    ]);
+    await fn(fx, double, await fx.deployDir("edjo"));
+  });
+}
+
+Deno.test("handler test EVENTS_JSON: prints what a new slave would do, runs nothing", async () => {
+  await withNewSlave(async (fx, double, dir) => {
+    const events = JSON.stringify([newSlaveEvent]);
     const { code, stdout } = await handler(
       ["test", events, "--node", "edjo", "--consul", double.url, "--deploy-dir", dir],
       "",
@@ -48,17 +63,10 @@ Deno.test("handler test EVENTS_JSON: prints what a new slave would do, runs noth
     assertEquals(code, 0);
     assertEquals(
       normalize([stdout], { [dir]: "/deploy" }),
-      `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
-write /deploy/${NAME}-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
-buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
-buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
-`,
+      NEW_SLAVE,
     );
     assertEquals([...Deno.readDirSync(dir)], [], "test mode leaves the deploy directory alone");
-  } finally {
-    await double.close();
-    await fx.cleanup();
-  }
+  });
 });
 
 Deno.test("handler destroy '<json>' --test: the direct form, JSON logs", async () => {
@@ -109,16 +117,8 @@ Deno.test("exit statuses: 1 for bad events on stdin, 2 for usage errors", async 
 });
 
 Deno.test("test mode shows what live mode would do: a repeated event ID is shown once, nothing recorded", async () => {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
-    double.kvSet(`app/${NAME}`, { master: "nepri", slave: null, deploy_id: "ev-1", volumes: [] });
-    const dir = await fx.deployDir("edjo");
-    const event = makeEvent(
-      "ev-2",
-      "deploy",
-      JSON.stringify({ repo: REPO, branch: "master", master: "nepri", slave: "edjo" }),
-    );
+  await withNewSlave(async (fx, double, dir) => {
+    const event = newSlaveEvent;
     const bad = makeEvent("ev-3", "deploy", "{}");
     const { code, stdout, stderr } = await handler(
       ["test", "--node", "edjo", "--consul", double.url, "--deploy-dir", dir],
@@ -128,11 +128,7 @@ Deno.test("test mode shows what live mode would do: a repeated event ID is shown
     assertEquals(code, 1, "the bad event");
     assertEquals(
       normalize([stdout], { [dir]: "/deploy" }),
-      `git clone --depth 1 --branch master -- ${REPO} /deploy/${NAME}-ev-2
-write /deploy/${NAME}-ev-2/.env: COMPOSE_PROJECT_NAME=lyceetestmlfmaster3d9eb
-buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_dbdata
-buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
-`,
+      NEW_SLAVE,
     );
     const lines = stderr.trim().split("\n");
     assertEquals(lines.filter((l) => l.startsWith("INFO Event already handled")), [
@@ -143,8 +139,5 @@ buttervolume schedule purge:1h:1d:1w:4w:1y 1440 lyceetestmlfmaster3d9eb_wwwdata
       "ERROR event ev-3: field Payload.repo: required",
     ]);
     assertEquals([...Deno.readDirSync(dir)], [], "no handled-events record, no checkout");
-  } finally {
-    await double.close();
-    await fx.cleanup();
-  }
+  });
 });
