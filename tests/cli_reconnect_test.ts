@@ -9,8 +9,8 @@ import { writeTree } from "../lib/store/tree_io.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { parseTree } from "../lib/tree/parse.ts";
 import { runEntrypoint } from "./support/cli.ts";
-import { startTcpProxy } from "./support/tcp_proxy.ts";
-import { startZooKeeper } from "./support/zookeeper_server.ts";
+import { startTcpProxy, type TcpProxy } from "./support/tcp_proxy.ts";
+import { startZooKeeper, type ZooKeeperServer } from "./support/zookeeper_server.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -31,16 +31,28 @@ const CUT_AT = 41 + 10;
 
 const COMMANDS = [["status"], ["tree", "export"], ["plan"]];
 
+/** Runs `fn` with a server holding {@linkcode TREE} and a proxy to it, both closed after. */
+async function withTreeBehindProxy(
+  fn: (server: ZooKeeperServer, proxy: TcpProxy) => Promise<void>,
+): Promise<void> {
+  const server = await startZooKeeper();
+  const proxy = startTcpProxy(server.port);
+  try {
+    const store = await connectZooKeeper(server.connect);
+    await writeTree(store, parseTree(TREE, "tree.zk"));
+    await store.close();
+    await fn(server, proxy);
+  } finally {
+    await proxy.close();
+    await server.close();
+  }
+}
+
 Deno.test({
   name: "status, tree export and plan read again across a lost connection",
   ...options,
   async fn() {
-    const server = await startZooKeeper();
-    const proxy = startTcpProxy(server.port);
-    try {
-      const store = await connectZooKeeper(server.connect);
-      await writeTree(store, parseTree(TREE, "tree.zk"));
-      await store.close();
+    await withTreeBehindProxy(async (server, proxy) => {
       for (const command of COMMANDS) {
         const clean = await runEntrypoint("main.ts", [...command, "--store", server.connect]);
         equal(clean.code, 0, clean.stderr);
@@ -51,10 +63,7 @@ Deno.test({
         equal(cut.code, 0, `${command.join(" ")}: ${cut.stderr}`);
         equal(cut.stdout, clean.stdout);
       }
-    } finally {
-      await proxy.close();
-      await server.close();
-    }
+    });
   },
 });
 
@@ -62,12 +71,7 @@ Deno.test({
   name: "a read-only command fails after --timeout when the store stays unreachable",
   ...options,
   async fn() {
-    const server = await startZooKeeper();
-    const proxy = startTcpProxy(server.port);
-    try {
-      const store = await connectZooKeeper(server.connect);
-      await writeTree(store, parseTree(TREE, "tree.zk"));
-      await store.close();
+    await withTreeBehindProxy(async (_server, proxy) => {
       proxy.cutAfter(CUT_AT, { pause: true });
       const run = await runEntrypoint("main.ts", [
         "status",
@@ -79,9 +83,6 @@ Deno.test({
       ok(proxy.cuts === 1, "the connection was cut");
       equal(run.code, 1, run.stderr);
       match(run.stderr, /^error: ZooKeeper unreachable for more than 0\.5 s \(--timeout\)/m);
-    } finally {
-      await proxy.close();
-      await server.close();
-    }
+    });
   },
 });

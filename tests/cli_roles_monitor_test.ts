@@ -31,9 +31,10 @@ const TREE = `/hosts
       /my.role
 `;
 
-async function fixture(dir: string) {
+/** Imports `tree` with `tree import` into a new embedded store under `dir`; its address. */
+async function importedStore(dir: string, tree: string): Promise<string> {
   const store = `file:${dir}/store.json`;
-  await Deno.writeTextFile(`${dir}/tree.zk`, TREE);
+  await Deno.writeTextFile(`${dir}/tree.zk`, tree);
   const imported = await runEntrypoint("main.ts", [
     "tree",
     "import",
@@ -42,6 +43,11 @@ async function fixture(dir: string) {
     store,
   ]);
   equal(imported.code, 0, imported.stderr);
+  return store;
+}
+
+async function fixture(dir: string) {
+  const store = await importedStore(dir, TREE);
   const root = `${dir}/root`;
   await writeFiles(root, {
     "etc/zmh/pxemac": "424242424242\n",
@@ -154,16 +160,7 @@ Deno.test("monitor: the Nagios state is the exit code, with one line and perfdat
 Deno.test("agent --after runs the hook after a deployment; a failing hook fails it", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const store = `file:${dir}/store.json`;
-    await Deno.writeTextFile(`${dir}/tree.zk`, "/hosts\n  version = 5\n");
-    const imported = await runEntrypoint("main.ts", [
-      "tree",
-      "import",
-      `${dir}/tree.zk`,
-      "--store",
-      store,
-    ]);
-    equal(imported.code, 0, imported.stderr);
+    const store = await importedStore(dir, "/hosts\n  version = 5\n");
     const agent = async (name: string, after: string) => {
       const root = `${dir}/${name}`;
       await writeFiles(root, { "etc/zmh/pxemac": `${name}\n`, "etc/zim/host_version": "4" });
