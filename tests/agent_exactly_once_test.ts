@@ -9,15 +9,13 @@
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { getProperties } from "../lib/store/tree_io.ts";
 import { openLocalStore } from "../lib/store/local.ts";
-import { type SessionState, type Store, StoreError } from "../lib/store/types.ts";
-import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import { type Store, StoreError } from "../lib/store/types.ts";
 import { setClusterVersion } from "./support/agent_cluster.ts";
 import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { AgentBench } from "./support/agent_harness.ts";
 import { INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
-import { startTcpProxy } from "./support/tcp_proxy.ts";
 import { sleep, waitFor } from "./support/wait.ts";
-import { startZooKeeper } from "./support/zookeeper_server.ts";
+import { startZkBench } from "./support/agent_zk_bench.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const HOST = `/hosts/${HOST_ID}`;
@@ -45,14 +43,10 @@ Deno.test(
   "exactly once: the server frozen (SIGSTOP) past the session timeout as a script ends",
   options,
   async () => {
-    const server = await startZooKeeper();
-    const root = await makeSeedRoot();
     // Session timeout 3 s; the server is frozen 6 s: on resume it expires the session, and the
     // app lock's release, sent to the frozen server, fails with a lost connection.
-    const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 3_000 });
-    const states: SessionState[] = [];
-    store.onState((s) => states.push(s));
-    const bench = new AgentBench(store, root);
+    const zk = await startZkBench({ sessionTimeoutMs: 3_000 });
+    const { server, store, bench } = zk;
     let holding = true;
     const runs = controlScript(bench, () => holding);
     try {
@@ -85,10 +79,7 @@ Deno.test(
     } finally {
       holding = false;
       server.resume();
-      await bench.close();
-      await store.close();
-      await server.close();
-      await Deno.remove(root, { recursive: true });
+      await zk.close();
     }
   },
 );
@@ -97,12 +88,8 @@ Deno.test(
   "exactly once: a session that expires while a script runs is reported, the script not rerun",
   options,
   async () => {
-    const server = await startZooKeeper();
-    const proxy = startTcpProxy(server.port);
-    const root = await makeSeedRoot();
-    const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 1_000 });
-    const control = await connectZooKeeper(server.connect);
-    const bench = new AgentBench(store, root, control);
+    const zk = await startZkBench({ sessionTimeoutMs: 1_000, proxy: true });
+    const { proxy, control, bench } = zk;
     let holding = true;
     const runs = controlScript(bench, () => holding);
     try {
@@ -129,12 +116,7 @@ Deno.test(
       equal(log.at(-1), "INFO Done deploying version 2");
     } finally {
       holding = false;
-      await bench.close();
-      await store.close();
-      await control.close();
-      await proxy.close();
-      await server.close();
-      await Deno.remove(root, { recursive: true });
+      await zk.close();
     }
   },
 );

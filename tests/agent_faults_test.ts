@@ -5,25 +5,17 @@
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { getProperties } from "../lib/store/tree_io.ts";
-import type { SessionState } from "../lib/store/types.ts";
-import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { setClusterVersion } from "./support/agent_cluster.ts";
-import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
-import { AgentBench } from "./support/agent_harness.ts";
+import { HOST_ID } from "./support/agent_fake_host.ts";
 import { INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
-import { startTcpProxy } from "./support/tcp_proxy.ts";
 import { waitFor } from "./support/wait.ts";
-import { startZooKeeper } from "./support/zookeeper_server.ts";
+import { startZkBench } from "./support/agent_zk_bench.ts";
 
 const HOST = `/hosts/${HOST_ID}`;
 
 Deno.test("agent faults: the server stops and restarts while the agent waits", async () => {
-  const server = await startZooKeeper();
-  const root = await makeSeedRoot();
-  const store = await connectZooKeeper(server.connect, { sessionTimeoutMs: 20_000 });
-  const states: SessionState[] = [];
-  store.onState((state) => states.push(state));
-  const bench = new AgentBench(store, root);
+  const zk = await startZkBench({ sessionTimeoutMs: 20_000 });
+  const { server, store, states, bench } = zk;
   try {
     await bench.importTree(INITIAL_TREE);
     await bench.start();
@@ -43,22 +35,13 @@ Deno.test("agent faults: the server stops and restarts while the agent waits", a
     assertEquals(bench.take(), []);
     assertEquals(await getProperties(store, HOST), { name: "host42", version: 3 });
   } finally {
-    await bench.close();
-    await store.close();
-    await server.close();
-    await Deno.remove(root, { recursive: true });
+    await zk.close();
   }
 });
 
 Deno.test("agent faults: a bump during a partition that expires the session", async () => {
-  const server = await startZooKeeper();
-  const proxy = startTcpProxy(server.port);
-  const root = await makeSeedRoot();
-  const store = await connectZooKeeper(proxy.connect, { sessionTimeoutMs: 1_000 });
-  const control = await connectZooKeeper(server.connect);
-  const states: SessionState[] = [];
-  store.onState((state) => states.push(state));
-  const bench = new AgentBench(store, root, control);
+  const zk = await startZkBench({ sessionTimeoutMs: 1_000, proxy: true });
+  const { proxy, control, states, bench } = zk;
   try {
     await bench.importTree(INITIAL_TREE);
     await bench.start();
@@ -81,11 +64,6 @@ Deno.test("agent faults: a bump during a partition that expires the session", as
     assertEquals(await bench.setVersion(3), STEADY(3));
     assertEquals(await getProperties(control, HOST), { name: "host42", version: 3 });
   } finally {
-    await bench.close();
-    await store.close();
-    await control.close();
-    await proxy.close();
-    await server.close();
-    await Deno.remove(root, { recursive: true });
+    await zk.close();
   }
 });
