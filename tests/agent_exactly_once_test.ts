@@ -15,28 +15,41 @@ import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { AgentBench } from "./support/agent_harness.ts";
 import { INITIAL_TREE, STEADY } from "./support/agent_transcript.ts";
 import { sleep, waitFor } from "./support/wait.ts";
-import { startZkBench } from "./support/agent_zk_bench.ts";
+import { startZkBench, type ZkBench } from "./support/agent_zk_bench.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const HOST = `/hosts/${HOST_ID}`;
 const CMS = "/cust/someapp/cms";
 
 /**
- * Makes the bench's deploy script of `/cust/someapp/cms` count its runs and, while `hold()` is
- * true, stay running (after saying it started).
+ * Makes the bench's deploy script of `/cust/someapp/cms` count its runs and stay running (after
+ * saying it started) until `release()`.
  */
-function controlScript(bench: AgentBench, hold: () => boolean) {
+function heldScript(bench: AgentBench) {
   const runs: string[] = [];
+  let holding = true;
   bench.runner.on(
     (argv) => argv[0].endsWith("/bin/zookeeper-deploy") && argv[1] === CMS,
     async (argv) => {
       runs.push(argv.slice(1).join(" "));
       bench.logger.lines.push(`z4m/bin/zookeeper-deploy ${argv.slice(1).join(" ")}`); // as the fake
-      while (hold()) await sleep(20);
+      while (holding) await sleep(20);
       return {};
     },
   );
-  return runs;
+  return { runs, release: () => void (holding = false) };
+}
+
+/**
+ * Starts the agent at version 1 (its start taken), bumps the cluster to version 2 and waits
+ * until the held script of `/cust/someapp/cms` runs.
+ */
+async function deployUntilHeld(zk: ZkBench, runs: string[]): Promise<void> {
+  await zk.bench.importTree(INITIAL_TREE);
+  await zk.bench.start();
+  zk.bench.take();
+  await setClusterVersion(zk.control, 2);
+  await waitFor("the script to start", () => runs.length === 1);
 }
 
 Deno.test(
@@ -47,16 +60,11 @@ Deno.test(
     // app lock's release, sent to the frozen server, fails with a lost connection.
     const zk = await startZkBench({ sessionTimeoutMs: 3_000 });
     const { server, store, bench } = zk;
-    let holding = true;
-    const runs = controlScript(bench, () => holding);
+    const { runs, release } = heldScript(bench);
     try {
-      await bench.importTree(INITIAL_TREE);
-      await bench.start();
-      bench.take();
-      await setClusterVersion(store, 2);
-      await waitFor("the script to start", () => runs.length === 1);
+      await deployUntilHeld(zk, runs);
       server.pause();
-      holding = false; // the script ends while the server is frozen
+      release(); // the script ends while the server is frozen
       await sleep(6_000);
       server.resume();
       await waitFor(
@@ -77,7 +85,7 @@ Deno.test(
       assertEquals(await getProperties(store, "/agent-locks/cust,someapp,cms"), {});
       equal((await store.get("/agent-locks/cust,someapp,cms"))?.children.length, 0);
     } finally {
-      holding = false;
+      release();
       server.resume();
       await zk.close();
     }
@@ -90,21 +98,16 @@ Deno.test(
   async () => {
     const zk = await startZkBench({ sessionTimeoutMs: 1_000, proxy: true });
     const { proxy, control, bench } = zk;
-    let holding = true;
-    const runs = controlScript(bench, () => holding);
+    const { runs, release } = heldScript(bench);
     try {
-      await bench.importTree(INITIAL_TREE);
-      await bench.start();
-      bench.take();
-      await setClusterVersion(control, 2);
-      await waitFor("the script to start", () => runs.length === 1);
+      await deployUntilHeld(zk, runs);
       proxy.pause();
       await waitFor("the session to expire", async () => await control.get(HOST) === null);
       proxy.resume();
       const warning =
         `WARNING Session expired while deploying ${CMS}; another host may deploy it now`;
       await waitFor("the warning", () => bench.logger.lines.includes(warning));
-      holding = false;
+      release();
       await waitFor(
         "the host at version 2",
         async () => (await getProperties(control, HOST))?.version === 2,
@@ -115,7 +118,7 @@ Deno.test(
       equal(log.filter((l) => l === warning).length, 1);
       equal(log.at(-1), "INFO Done deploying version 2");
     } finally {
-      holding = false;
+      release();
       await zk.close();
     }
   },
