@@ -4,32 +4,14 @@
  */
 import { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import { Agent } from "../lib/agent/agent.ts";
-import { openLocalStore } from "../lib/store/local.ts";
-import { AgentBench } from "./support/agent_harness.ts";
-import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
+import { HOST_ID } from "./support/agent_fake_host.ts";
 import { importTree } from "./support/agent_cluster.ts";
 import { deploying, failed } from "./support/agent_transcript.ts";
 import { runEntrypoint } from "./support/cli.ts";
-
-async function withBench(
-  test: (bench: AgentBench, root: string, storeFile: string) => Promise<void>,
-) {
-  const root = await makeSeedRoot();
-  const dir = await Deno.makeTempDir({ prefix: "agent-store-" });
-  const store = await openLocalStore(`${dir}/tree.json`);
-  const bench = new AgentBench(store, root);
-  try {
-    await test(bench, root, `${dir}/tree.json`);
-  } finally {
-    await bench.close();
-    await store.close();
-    await Deno.remove(root, { recursive: true });
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withLocalBench } from "./support/agent_local_bench.ts";
 
 Deno.test("bad input: an unreadable pxemac stops the agent with a clear error", async () => {
-  await withBench(async (bench, root, storeFile) => {
+  await withLocalBench(async (bench, root, storeFile) => {
     const pxemac = `${root}/etc/zmh/pxemac`;
     await Deno.remove(pxemac);
     await rejects(Agent.start(bench.options()), {
@@ -55,7 +37,7 @@ Deno.test("bad input: an unreadable pxemac stops the agent with a clear error", 
 });
 
 Deno.test("bad input: n = 'x' fails the deployment, ALL STOP, error on the host node", async () => {
-  await withBench(async (bench) => {
+  await withLocalBench(async (bench) => {
     await bench.importTree(`
 /hosts
   version = 1
@@ -84,7 +66,7 @@ Deno.test("bad input: n = 'x' fails the deployment, ALL STOP, error on the host 
 });
 
 Deno.test("bad input: a second agent for the same host id is refused", async () => {
-  await withBench(async (bench) => {
+  await withLocalBench(async (bench) => {
     await bench.importTree("/hosts\n  version = 1\n");
     await bench.start();
     await rejects(Agent.start(bench.options()), {
@@ -94,7 +76,7 @@ Deno.test("bad input: a second agent for the same host id is refused", async () 
 });
 
 Deno.test("cli: usage errors exit 2; --dry-run prints the plan and changes nothing", async () => {
-  await withBench(async (bench, root, storeFile) => {
+  await withLocalBench(async (bench, root, storeFile) => {
     const store = ["--store", `file:${storeFile}`, "--root", root, "--host-name", "host42"];
     for (const bad of [["--command-timeout", "soon"], ["--package-manager", "brew"], ["--nope"]]) {
       assertEquals((await runEntrypoint("agent.ts", [...store, ...bad])).code, 2);

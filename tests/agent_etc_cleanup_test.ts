@@ -5,10 +5,8 @@
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { exists } from "../lib/fs.ts";
-import { openLocalStore } from "../lib/store/local.ts";
-import { makeSeedRoot } from "./support/agent_fake_host.ts";
-import { AgentBench } from "./support/agent_harness.ts";
 import { INITIAL_TREE } from "./support/agent_transcript.ts";
+import { withLocalBench } from "./support/agent_local_bench.ts";
 
 /** The seed's tree without the monitor: its only deployment goes. */
 const NO_MONITOR = INITIAL_TREE.replace(
@@ -16,12 +14,8 @@ const NO_MONITOR = INITIAL_TREE.replace(
   "",
 );
 
-async function removeMonitor(extraFile: boolean) {
-  const root = await makeSeedRoot();
-  const dir = await Deno.makeTempDir({ prefix: "agent-etc-" });
-  const store = await openLocalStore(`${dir}/tree.json`);
-  const bench = new AgentBench(store, root);
-  try {
+function removeMonitor(extraFile: boolean) {
+  return withLocalBench(async (bench, root) => {
     if (extraFile) await Deno.writeTextFile(`${root}/etc/z4mmonitor/notes.txt`, "kept\n");
     await bench.importTree(INITIAL_TREE);
     await bench.start();
@@ -33,12 +27,7 @@ async function removeMonitor(extraFile: boolean) {
       left: await exists(`${root}/etc/z4mmonitor`),
       z4m: await exists(`${root}/etc/z4m`),
     };
-  } finally {
-    await bench.close();
-    await store.close();
-    await Deno.remove(root, { recursive: true });
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 Deno.test("etc cleanup: the app's last deployment gone, /etc/<app> is removed", async () => {

@@ -5,28 +5,24 @@
  * outside its root — and a path it removes must lie under `<root>/opt/` or `<root>/etc/<app>/`.
  */
 import { deepEqual, equal, match, throws } from "node:assert/strict";
-import { openLocalStore } from "../lib/store/local.ts";
 import { removablePath, UnsafePathError } from "../lib/tree/safe_values.ts";
 import { AgentBench } from "./support/agent_harness.ts";
-import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
+import { HOST_ID } from "./support/agent_fake_host.ts";
 import { deploying, failed } from "./support/agent_transcript.ts";
+import { withLocalBench } from "./support/agent_local_bench.ts";
 
 /** A fresh bench; `victim` is a directory beside the root that nothing may touch. */
-async function withBench(test: (bench: AgentBench, victim: string) => Promise<void>) {
-  const root = await makeSeedRoot();
-  const victim = `${root}-victim`;
-  await Deno.mkdir(victim);
-  await Deno.writeTextFile(`${victim}/keep`, "precious");
-  const dir = await Deno.makeTempDir({ prefix: "agent-store-" });
-  const store = await openLocalStore(`${dir}/tree.json`);
-  const bench = new AgentBench(store, root);
-  try {
-    await test(bench, victim);
-  } finally {
-    await bench.close();
-    await store.close();
-    for (const path of [root, victim, dir]) await Deno.remove(path, { recursive: true });
-  }
+function withBench(test: (bench: AgentBench, victim: string) => Promise<void>) {
+  return withLocalBench(async (bench, root) => {
+    const victim = `${root}-victim`;
+    await Deno.mkdir(victim);
+    await Deno.writeTextFile(`${victim}/keep`, "precious");
+    try {
+      await test(bench, victim);
+    } finally {
+      await Deno.remove(victim, { recursive: true });
+    }
+  });
 }
 
 /** The app `/cust/app` (or `path`) deployed to this host with `type` and `version` lines. */
