@@ -13,18 +13,10 @@ import { StoreFileError } from "../lib/store/local_errors.ts";
 import { openLocalStore } from "../lib/store/local.ts";
 import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo } from "./support/git_repo.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const FIXTURE = new URL("../testdata/store/json-store-v1.json", import.meta.url).pathname;
 const options = { sanitizeOps: false, sanitizeResources: false };
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-file-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /**
  * The file's bytes, its write-ahead log's (when not empty) and the other names in its directory,
@@ -53,7 +45,7 @@ Deno.test(
   "a JSON store file is converted once, on first open, and says so",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const file = `${dir}/store.json`;
       const original = await Deno.readTextFile(FIXTURE);
       await Deno.writeTextFile(file, original);
@@ -105,7 +97,7 @@ Deno.test(
   "a read-only command reads a JSON store file without converting it",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const file = `${dir}/store.json`;
       await Deno.copyFile(FIXTURE, file);
       const before = await snapshot(file);
@@ -142,7 +134,7 @@ Deno.test(
   "read-only tree export, status and monitor never rewrite an SQLite store file",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const file = `${dir}/store.db`;
       // A store with the ephemerals of an owner that died without closing (no process, no orphan).
       const store = await openLocalStore(file);
@@ -234,7 +226,7 @@ Deno.test(
   "a bad store file: the same error, exit 1, file untouched, for every command",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const repo = await makeRepo(`${dir}/repo`);
       await repo.write("a.zk", "/a\n");
       await repo.commit("a");
@@ -274,7 +266,7 @@ Deno.test(
   "openLocalStore throws a StoreFileError naming node and problem",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const file = `${dir}/s.json`;
       await jsonWith(file, "/x", { data: "", version: 0, created: 1 }); // fine
       const doc = JSON.parse(await Deno.readTextFile(file));
@@ -292,7 +284,7 @@ Deno.test(
   "a JSON store still open in a process of the former version is not converted",
   options,
   () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-file-", async (dir) => {
       const file = `${dir}/store.json`;
       await Deno.copyFile(FIXTURE, file);
       // The former version held an exclusive lock on its owner file while the store was open.

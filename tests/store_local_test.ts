@@ -11,6 +11,7 @@ import { getProperties, updateProperties } from "../lib/store/tree_io.ts";
 import type { StoredNode } from "../lib/store/types.ts";
 import { rejectsWith } from "./support/store_contract.ts";
 import { waitFor } from "./support/wait.ts";
+import { withTempDir } from "./support/temp_dir.ts";
 
 const WORKER = new URL("./support/local_store_worker.ts", import.meta.url).pathname;
 
@@ -37,21 +38,12 @@ async function readUntil(child: Deno.ChildProcess, line: string): Promise<void> 
   }
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "clusterdeploy-local-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test({
   name: "local store: a killed process's ephemeral node and lock vanish",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-local-", async (dir) => {
       const file = `${dir}/tree.json`;
       const store = await openLocalStore(file);
       await store.create("/hosts", "");
@@ -94,7 +86,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-local-", async (dir) => {
       const file = `${dir}/tree.json`;
       const store = await openLocalStore(file);
       try {
@@ -127,7 +119,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
-    withTempDir(async (dir) => {
+    withTempDir("clusterdeploy-local-", async (dir) => {
       const a = await openStore(`file:${dir}/t.json`);
       const b = await openStore(`file:${dir}/t.json`);
       try {
@@ -147,7 +139,7 @@ Deno.test({
 });
 
 Deno.test("local store: bad files and addresses are refused clearly", () =>
-  withTempDir(async (dir) => {
+  withTempDir("clusterdeploy-local-", async (dir) => {
     await Deno.writeTextFile(`${dir}/bad.json`, "not json");
     await rejectsWith(openLocalStore(`${dir}/bad.json`), "INVALID");
     await Deno.writeTextFile(`${dir}/other.json`, '{"a": 1}');

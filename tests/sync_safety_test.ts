@@ -9,7 +9,7 @@ import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS, type StoreFixture, zookeeperFixture } from "./support/stores.ts";
-import { runSync } from "./support/sync_run.ts";
+import { runSync, snapshot } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
@@ -22,11 +22,6 @@ async function withCluster(fn: (fixture: StoreFixture, work: string) => Promise<
     await fixture.close();
     await Deno.remove(work, { recursive: true });
   }
-}
-
-/** Everything in the store, ephemeral nodes included, as text. */
-async function snapshot(store: Store): Promise<string> {
-  return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
 }
 
 Deno.test(

@@ -4,17 +4,12 @@
  * is written. And an unchanged tree costs zero writes.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { readTree, setProperties } from "../lib/store/tree_io.ts";
+import { setProperties } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
-import { formatTree } from "../lib/tree/format.ts";
 import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo, type TestRepo } from "./support/git_repo.ts";
 import { localFixture } from "./support/stores.ts";
-import { runSync } from "./support/sync_run.ts";
-
-async function snapshot(store: Store): Promise<string> {
-  return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
-}
+import { runSync, snapshot } from "./support/sync_run.ts";
 
 /** A synced cluster (one good tree), then `test` with its store, repository and work dir. */
 async function withSynced(test: (store: Store, repo: TestRepo, work: string) => Promise<void>) {

@@ -7,8 +7,10 @@
 import { equal } from "node:assert/strict";
 import { createLogger } from "../../lib/log.ts";
 import { RealRunner } from "../../lib/proc/real.ts";
+import { readTree } from "../../lib/store/tree_io.ts";
 import type { Store } from "../../lib/store/types.ts";
 import { type SyncOptions, syncRepository, type SyncResult } from "../../lib/sync/sync.ts";
+import { formatTree } from "../../lib/tree/format.ts";
 import type { TestRepo } from "./git_repo.ts";
 
 /** What one sync did. */
@@ -59,4 +61,9 @@ export async function syncCommit(
   const { result, lines } = await runSync(store, repo.path, work);
   equal(result.status, "synced", lines.join("\n"));
   return commit;
+}
+
+/** Everything in the store, ephemeral nodes included, as text (to check that nothing changed). */
+export async function snapshot(store: Store): Promise<string> {
+  return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
 }
