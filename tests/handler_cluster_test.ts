@@ -7,8 +7,8 @@
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { startConsulDouble } from "./support/consul_double.ts";
-import { makeFixtures, MEMBERS, NAME, normalize, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { NAME, normalize, PROJECT, REPO } from "./handler_fixtures_test.ts";
+import { withCluster } from "./support/handler_live.ts";
 
 const HANDLER = new URL("../handler.ts", import.meta.url).pathname;
 
@@ -24,9 +24,7 @@ if [ "$name" = buttervolume ] && [ "$1" = snapshot ]; then echo "$2@1"; fi
 `;
 
 Deno.test("two nodes: deploy on nepri, then move the master to tayt", async () => {
-  const fx = await makeFixtures();
-  const double = startConsulDouble(MEMBERS);
-  try {
+  await withCluster(async (fx, double) => {
     const bin = `${fx.root}/bin`;
     await Deno.mkdir(bin);
     for (const tool of ["docker", "buttervolume"]) {
@@ -138,8 +136,5 @@ Deno.test("two nodes: deploy on nepri, then move the master to tayt", async () =
       for await (const e of Deno.readDir(dirs[node])) entries.push(e.name);
       assertEquals(entries.sort(), ["handled_events.log", `${NAME}-${second}`]);
     }
-  } finally {
-    await double.close();
-    await fx.cleanup();
-  }
+  });
 });
