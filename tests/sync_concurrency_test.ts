@@ -16,14 +16,12 @@ import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { localFixture, STORE_KINDS } from "./support/stores.ts";
 import { waitFor } from "./support/wait.ts";
-import { runSync } from "./support/sync_run.ts";
+import { runSync, withSyncWork } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("one sync at a time per checkout: the others say so and exit 0", options, async () => {
-  const fixture = await localFixture();
-  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-  try {
+  await withSyncWork(localFixture, async (fixture, work) => {
     const repo = await makeRepo(work);
     await repo.write("a.zk", "/a\n");
     await repo.commit("a");
@@ -63,10 +61,7 @@ Deno.test("one sync at a time per checkout: the others say so and exit 0", optio
       repo.path,
     ]);
     equal(again.code, 0, again.stderr);
-  } finally {
-    await fixture.close();
-    await Deno.remove(work, { recursive: true });
-  }
+  });
 });
 
 /** A store whose first `tryLock` first lets `meanwhile` run: another sync getting in between. */
@@ -95,9 +90,7 @@ for (const kind of STORE_KINDS) {
     `on ${kind.name}: of two syncs at once, the one that waited decides again under the lock`,
     options,
     async () => {
-      const fixture = await kind.make();
-      const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-      try {
+      await withSyncWork(kind.make, async (fixture, work) => {
         const store = await fixture.open();
         await store.create("/hosts", '{"version":"v0"}');
         await store.create("/hosts/h1", '{"version":"v0"}'); // converged on v0
@@ -130,10 +123,7 @@ for (const kind of STORE_KINDS) {
         // Once the host has converged, the first goes through.
         await setProperties(store, "/hosts/h1", { version: commits[1] });
         equal((await sync(0, store)).result.status, "synced");
-      } finally {
-        await fixture.close();
-        await Deno.remove(work, { recursive: true });
-      }
+      });
     },
   );
 }

@@ -9,20 +9,12 @@ import { CLUSTER_LOCK } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS, type StoreFixture, zookeeperFixture } from "./support/stores.ts";
-import { runSync, snapshot } from "./support/sync_run.ts";
+import { runSync, snapshot, withSyncWork } from "./support/sync_run.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 
-async function withCluster(fn: (fixture: StoreFixture, work: string) => Promise<void>) {
-  const fixture = await zookeeperFixture();
-  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-  try {
-    await fn(fixture, work);
-  } finally {
-    await fixture.close();
-    await Deno.remove(work, { recursive: true });
-  }
-}
+const withCluster = (fn: (fixture: StoreFixture, work: string) => Promise<void>) =>
+  withSyncWork(zookeeperFixture, fn);
 
 Deno.test(
   "a dry run on an empty cluster writes nothing at all, not even the lock nodes",
@@ -151,9 +143,7 @@ for (const kind of STORE_KINDS) {
     `on ${kind.name}: sync refuses while another process holds the cluster lock, and runs once that process has died`,
     options,
     async () => {
-      const fixture = await kind.make();
-      const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-      try {
+      await withSyncWork(kind.make, async (fixture, work) => {
         const store = await fixture.open();
         const repo = await makeRepo(work);
         await repo.write("a.zk", "/a\n");
@@ -178,10 +168,7 @@ for (const kind of STORE_KINDS) {
         }
         equal(outcome.result.status, "synced");
         equal(await store.get("/a") !== null, true);
-      } finally {
-        await fixture.close();
-        await Deno.remove(work, { recursive: true });
-      }
+      });
     },
   );
 }

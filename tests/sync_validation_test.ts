@@ -9,23 +9,18 @@ import type { Store } from "../lib/store/types.ts";
 import { runEntrypoint } from "./support/cli.ts";
 import { makeRepo, type TestRepo } from "./support/git_repo.ts";
 import { localFixture } from "./support/stores.ts";
-import { runSync, snapshot } from "./support/sync_run.ts";
+import { runSync, snapshot, withSyncWork } from "./support/sync_run.ts";
 
 /** A synced cluster (one good tree), then `test` with its store, repository and work dir. */
 async function withSynced(test: (store: Store, repo: TestRepo, work: string) => Promise<void>) {
-  const fixture = await localFixture();
-  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
-  try {
+  await withSyncWork(localFixture, async (fixture, work) => {
     const store = await fixture.open();
     const repo = await makeRepo(work);
     await repo.write("good.zk", "/good : z4m\n  version = '1.0'\n  /deploy\n    /h1\n");
     await repo.commit("good");
     equal((await runSync(store, repo.path, work)).result.status, "synced");
     await test(store, repo, work);
-  } finally {
-    await fixture.close();
-    await Deno.remove(work, { recursive: true });
-  }
+  });
 }
 
 const app = (type: string, version: string, target = "h1") =>

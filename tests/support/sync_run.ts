@@ -12,6 +12,7 @@ import type { Store } from "../../lib/store/types.ts";
 import { type SyncOptions, syncRepository, type SyncResult } from "../../lib/sync/sync.ts";
 import { formatTree } from "../../lib/tree/format.ts";
 import type { TestRepo } from "./git_repo.ts";
+import type { StoreFixture } from "./stores.ts";
 
 /** What one sync did. */
 export interface SyncRun {
@@ -66,4 +67,22 @@ export async function syncCommit(
 /** Everything in the store, ephemeral nodes included, as text (to check that nothing changed). */
 export async function snapshot(store: Store): Promise<string> {
   return formatTree(await readTree(store, "/", { ephemeral: true }), { ephemeral: true });
+}
+
+/**
+ * Runs `fn` with a store made by `make` and a work directory for repositories and checkouts;
+ * closes the store and removes the directory after.
+ */
+export async function withSyncWork(
+  make: () => Promise<StoreFixture>,
+  fn: (fixture: StoreFixture, work: string) => Promise<void>,
+): Promise<void> {
+  const fixture = await make();
+  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-" });
+  try {
+    await fn(fixture, work);
+  } finally {
+    await fixture.close();
+    await Deno.remove(work, { recursive: true });
+  }
 }
