@@ -17,8 +17,7 @@ import type { Site } from "./caddyfile.ts";
 import { mergeHaproxy } from "./proxy.ts";
 import { isProjectVolume } from "./values.ts";
 
-/** The volume driver whose named volumes are snapshotted and replicated. */
-export const BUTTERVOLUME_DRIVER = "anybox/buttervolume:latest";
+export { BUTTERVOLUME_DRIVER } from "./defaults.ts";
 
 /** Facts read from a compose file. */
 export interface ComposeFacts {
