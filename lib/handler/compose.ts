@@ -17,7 +17,9 @@ import type { Site } from "./caddyfile.ts";
 import { mergeHaproxy } from "./proxy.ts";
 import { isProjectVolume } from "./values.ts";
 
-export { BUTTERVOLUME_DRIVER } from "./defaults.ts";
+import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
+
+export { BUTTERVOLUME_DRIVER };
 
 /** Facts read from a compose file. */
 export interface ComposeFacts {
