@@ -15,6 +15,12 @@
  * - agent CPU per bump: this process's CPU time over that window, divided by N (it includes
  *   the fake commands and the agents' file work).
  *
+ * Then every agent but host0 leaves and host0 takes five more bumps alone, sync held after its
+ * version write until host0 has converged; printed apart (medians): the requests from the
+ * version write to host0's first command (learning its deployments: the index, or the walk), the
+ * store calls and the CPU from the watch's notification to that command, and the requests of its
+ * deploy scripts (app locks, `/hosts` re-reads, the host node) per script.
+ *
  * Run: `deno task bench:fleet [AGENTS] [C A H] [--index|--walk]` (default 100 agents, 50 × 10 ×
  * 3, both modes). Not a test: figures depend on the machine and its load, printed with them.
  *
