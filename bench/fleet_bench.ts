@@ -15,6 +15,12 @@
  * - agent CPU per bump: this process's CPU time over that window, divided by N (it includes
  *   the fake commands and the agents' file work).
  *
+ * Then every agent but host0 leaves and host0 takes five more bumps alone, sync held after its
+ * version write until host0 has converged; printed apart (medians): the requests from the
+ * version write to host0's first command (learning its deployments: the index, or the walk), the
+ * store calls and the CPU from the watch's notification to that command, and the requests of its
+ * deploy scripts (app locks, `/hosts` re-reads, the host node) per script.
+ *
  * Run: `deno task bench:fleet [AGENTS] [C A H] [--index|--walk]` (default 100 agents, 50 × 10 ×
  * 3, both modes). Not a test: figures depend on the machine and its load, printed with them.
  *
@@ -25,7 +31,8 @@ import { TreeWalkSource } from "../lib/agent/desired.ts";
 import { YumPackageManager } from "../lib/agent/packages/yum.ts";
 import { createLogger, memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
-import type { EphemeralHandle, Store } from "../lib/store/types.ts";
+import type { Runner, RunOptions, RunResult } from "../lib/proc/types.ts";
+import type { EphemeralHandle, Store, StoredNode, WatchOptions } from "../lib/store/types.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
 import { fakeHostRunner, writeFiles } from "../tests/support/agent_fake_host.ts";
@@ -45,12 +52,28 @@ const modes = Deno.args.includes("--walk")
   ? ["index"]
   : ["index", "walk"];
 
-/** A store that tells when its ephemeral host node was last written, and with what. */
+/**
+ * A store that tells when its ephemeral host node was last written, and with what; and when the
+ * agent is told of a new `/hosts` value (`onNotify`, called before the agent's own callback).
+ */
 class HostNodeStore extends CountingStore {
   readonly #onWrite: (data: string) => void;
+  /** Called when the `/hosts` watch delivers a value, before the agent sees it. */
+  onNotify: () => void = () => {};
   constructor(inner: Store, onWrite: (data: string) => void) {
     super(inner);
     this.#onWrite = onWrite;
+  }
+  override watch(
+    path: string,
+    onChange: (node: StoredNode | null) => void,
+    options?: WatchOptions,
+  ): () => void {
+    if (path !== "/hosts") return super.watch(path, onChange, options);
+    return super.watch(path, (node) => {
+      this.onNotify();
+      onChange(node);
+    }, options);
   }
   override async ephemeral(path: string, data: string): Promise<EphemeralHandle> {
     const handle = await super.ephemeral(path, data);
@@ -65,15 +88,39 @@ class HostNodeStore extends CountingStore {
   }
 }
 
-/** A store whose write of `/hosts` (sync's version bump) calls `before` first and `after`. */
+/**
+ * A store whose write of `/hosts` (sync's version bump) awaits `before` first and `after` once
+ * written (sync goes on only then).
+ */
 class BumpStore extends CountingStore {
-  constructor(inner: Store, readonly before: () => Promise<void>, readonly after: () => void) {
+  constructor(
+    inner: Store,
+    readonly before: () => Promise<void>,
+    readonly after: () => void | Promise<void>,
+  ) {
     super(inner);
   }
   override async set(path: string, data: string, version?: number): Promise<void> {
     if (path === "/hosts") await this.before();
     await super.set(path, data, version);
-    if (path === "/hosts") this.after();
+    if (path === "/hosts") await this.after();
+  }
+}
+
+/** A runner that calls `onFirst` (and awaits it) before the first command it is given. */
+class FirstCommandRunner implements Runner {
+  #first = true;
+  constructor(readonly inner: Runner, readonly onFirst: () => Promise<void>) {}
+  async run(argv: string[], options?: RunOptions): Promise<RunResult> {
+    if (this.#first) {
+      this.#first = false;
+      await this.onFirst();
+    }
+    return this.inner.run(argv, options);
+  }
+  /** The next command counts as the first again. */
+  rearm(): void {
+    this.#first = true;
   }
 }
 
@@ -86,7 +133,25 @@ interface Row {
   received: number;
   sent: number;
   cpu: number;
+  solo: Solo;
 }
+
+/** One agent alone, bumps measured one by one (medians). */
+interface Solo {
+  /** ZooKeeper requests from the version write to the agent's first command, less the write. */
+  learn: number;
+  /** Of which store calls the agent made after the watch delivered the version. */
+  learnCalls: number;
+  /** Agent CPU from the watch's notification to its first command, ms. */
+  learnCpu: number;
+  /** ZooKeeper requests from the first command until the host node shows the version. */
+  rest: number;
+  /** Deploy scripts run in that bump. */
+  deploys: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const SOLO_BUMPS = 5;
 
 async function sync(server: ZooKeeperServer, repo: TestRepo, work: string, wrap = (s: Store) => s) {
   const store = wrap(await connectZooKeeper(server.connect));
@@ -132,7 +197,7 @@ const agentLogger = (i: number) =>
     },
   });
 
-async function waitUntil(what: string, done: () => boolean, timeoutMs = 1_800_000) {
+async function waitUntil(what: string, done: () => boolean, timeoutMs = 600_000) {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (stopped) throw new Error(`an agent failed (ALL STOP) while waiting for ${what}`);
@@ -143,6 +208,79 @@ async function waitUntil(what: string, done: () => boolean, timeoutMs = 1_800_00
 
 /** Paths that are not the tree: the host nodes and the per-app locks. */
 const NOT_TREE = /^\/(hosts|agent-locks)(\/|$)/;
+
+/** What {@linkcode soloBumps} needs of the fleet run. */
+interface SoloParts {
+  store: HostNodeStore;
+  runner: () => FirstCommandRunner;
+  setOnFirst: (fn: () => Promise<void>) => void;
+  deploys: () => number;
+  shows: (version: string) => boolean;
+  others: () => Promise<void>;
+  write: (revision: number) => Promise<void>;
+}
+
+/**
+ * host0 alone (the others closed), SOLO_BUMPS bumps one after another. Sync is held right after
+ * its version write until host0 has converged, so the server's counters between the write and
+ * host0's first command are host0's requests to learn its deployments (and the write), and those
+ * from the first command until its host node shows the version are the rest of its bump (app
+ * locks, `/hosts` re-reads, the host node). The agent's CPU from the watch's notification to its
+ * first command is this process's CPU then: nothing else runs in it.
+ */
+async function soloBumps(
+  server: ZooKeeperServer,
+  repo: TestRepo,
+  work: string,
+  parts: SoloParts,
+): Promise<Solo> {
+  await parts.others();
+  console.error("fleet: the others closed; host0 alone");
+  const rows: Solo[] = [];
+  for (let k = 0; k < SOLO_BUMPS; k++) {
+    await parts.write(2 + k);
+    const version = await repo.commit(`solo bump ${k}`);
+    let m0 = 0, m1 = 0, calls0 = 0, calls1 = 0, cpuN = 0, cpuF = 0;
+    let firstSeen = false;
+    const deploys0 = parts.deploys();
+    parts.store.onNotify = () => {
+      if (firstSeen) return;
+      cpuN = cpuMs();
+      calls0 = parts.store.reads.length;
+    };
+    parts.runner().rearm();
+    parts.setOnFirst(async () => {
+      cpuF = cpuMs();
+      calls1 = parts.store.reads.length;
+      firstSeen = true;
+      m1 = (await mntr(server.port)).zk_packets_received;
+    });
+    let m2 = 0;
+    await sync(server, repo, work, (s) =>
+      new BumpStore(s, async () => {
+        m0 = (await mntr(server.port)).zk_packets_received;
+      }, async () => {
+        await waitUntil(`host0 to deploy ${version}`, () => parts.shows(version));
+        m2 = (await mntr(server.port)).zk_packets_received;
+      }));
+    // Each mntr connection counts as one packet received; the version write is one request.
+    rows.push({
+      learn: m1 - m0 - 1 - 1,
+      learnCalls: calls1 - calls0,
+      learnCpu: cpuF - cpuN,
+      rest: m2 - m1 - 1,
+      deploys: parts.deploys() - deploys0,
+    });
+  }
+  const pick = (key: keyof Solo) => median(rows.map((r) => r[key]));
+  return {
+    learn: pick("learn"),
+    learnCalls: pick("learnCalls"),
+    learnCpu: pick("learnCpu"),
+    rest: pick("rest"),
+    deploys: pick("deploys"),
+  };
+}
 
 async function run(mode: string): Promise<Row> {
   const server = await startZooKeeper({
@@ -163,8 +301,13 @@ async function run(mode: string): Promise<Row> {
     const first = await sync(server, repo, work);
 
     // N agents, each with its own session and root; they deploy the first version on start.
+    let firstRunner: FirstCommandRunner | undefined;
+    let deploys = 0;
+    let onFirst = () => Promise.resolve();
     const published = new Array<string>(agents).fill("");
     const at = new Array<number>(agents).fill(0);
+    let hostStore0: HostNodeStore | undefined;
+    let hostAgent0: Agent | undefined;
     const t0 = performance.now();
     await inBatches(agents, 25, async (i) => {
       const root = `${work}/hosts/host${i}`;
@@ -177,9 +320,17 @@ async function run(mode: string): Promise<Row> {
         },
       );
       stores.push(store);
+      if (i === 0) hostStore0 = store;
       const agent = await Agent.start({
         store,
-        runner: fakeHostRunner(root, () => {}),
+        runner: i === 0
+          ? (firstRunner = new FirstCommandRunner(
+            fakeHostRunner(root, (line) => {
+              if (line.includes("zookeeper-deploy")) deploys++;
+            }),
+            () => onFirst(),
+          ))
+          : fakeHostRunner(root, () => {}),
         logger: agentLogger(i),
         root,
         hostName: `name${i}`,
@@ -187,6 +338,7 @@ async function run(mode: string): Promise<Row> {
         source: mode === "walk" ? new TreeWalkSource(store) : undefined,
       });
       running.push(agent);
+      if (i === 0) hostAgent0 = agent;
       agent.watch();
     });
     const shows = (version: string) => (i: number) => published[i].includes(`"${version}"`);
@@ -205,8 +357,11 @@ async function run(mode: string): Promise<Row> {
       new BumpStore(s, async () => {
         before = await mntr(server.port);
         cpu0 = cpuMs();
-      }, () => bumped = performance.now()));
+      }, () => {
+        bumped = performance.now();
+      }));
     await waitUntil("the fleet to deploy the bump", () => all(second));
+    console.error(`fleet: ${mode}: the bump converged`);
     const converge = (Math.max(...at) - bumped) / 1000;
     const cpu = cpuMs() - cpu0;
     const after = await mntr(server.port);
@@ -218,8 +373,28 @@ async function run(mode: string): Promise<Row> {
           .reduce((n, paths) => n + Math.max(1, Math.ceil(paths.length / 500)), 0),
       0,
     ) / agents;
+    const solo = await soloBumps(server, repo, work, {
+      store: hostStore0!,
+      runner: () => firstRunner!,
+      setOnFirst: (fn) => onFirst = fn,
+      deploys: () => deploys,
+      shows: (version) => shows(version)(0),
+      others: async () => {
+        // Everyone but host0 leaves (their host nodes go with their sessions).
+        const agent0 = running.splice(running.indexOf(hostAgent0!), 1)[0];
+        const store0 = stores.splice(stores.indexOf(hostStore0!), 1)[0];
+        await inBatches(running.length, 100, (i) => running[i].close().catch(() => {}));
+        await inBatches(stores.length, 100, (i) => stores[i].close().catch(() => {}));
+        running.length = 0;
+        stores.length = 0;
+        running.push(agent0);
+        stores.push(store0);
+      },
+      write,
+    });
     return {
       mode,
+      solo,
       treeReads,
       startup,
       converge,
@@ -257,5 +432,21 @@ for (const r of rows) {
       `${r.requests.toFixed(1)} | ${r.treeReads.toFixed(1)} | ${r.received.toFixed(0)} | ` +
       `${r.sent.toFixed(0)} | ` +
       `${r.cpu.toFixed(1)} |`,
+  );
+}
+console.log(
+  `\nhost0 alone (the other agents closed), medians of ${SOLO_BUMPS} bumps; sync held after its ` +
+    "version write until host0 converged, so the server's counters are host0's alone:",
+);
+console.log(
+  "| source | requests to learn its deployments | of which store calls after the notification | " +
+    "CPU notification → first command | deploy scripts | requests after the first command | " +
+    "per deploy script |",
+);
+console.log("|---|---|---|---|---|---|---|");
+for (const { mode, solo: s } of rows) {
+  console.log(
+    `| ${mode} | ${s.learn} | ${s.learnCalls} | ${s.learnCpu.toFixed(1)} ms | ${s.deploys} | ` +
+      `${s.rest} | ${s.deploys ? (s.rest / s.deploys).toFixed(1) : "-"} |`,
   );
 }

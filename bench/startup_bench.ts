@@ -12,8 +12,15 @@ import { machine } from "./conditions.ts";
 const rounds = Number(Deno.args[0] ?? 15);
 const root = new URL("../", import.meta.url).pathname;
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
+// The floor of any entrypoint whose --help is drawn by commander: loading commander alone.
+const commanderOnly = await Deno.makeTempFile({ suffix: ".ts" });
+await Deno.writeTextFile(
+  commanderOnly,
+  'import { Command } from "npm:commander@15.1.0";\nnew Command("x").parse(["--help"], { from: "user" });\n',
+);
 const cases: [string, string[]][] = [
   ["empty deno run", [empty]],
+  ["commander alone (--help of an empty command)", [commanderOnly]],
   ["main.ts --help", [`${root}main.ts`, "--help"]],
   ["main.ts sync --help", [`${root}main.ts`, "sync", "--help"]],
   ["sync.ts --help", [`${root}sync.ts`, "--help"]],
@@ -39,6 +46,7 @@ for (let r = 0; r < rounds; r++) {
   for (const [i, [, args]] of cases.entries()) times[i].push(await once(args));
 }
 await Deno.remove(empty);
+await Deno.remove(commanderOnly);
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const base = median(times[0]);
 console.log(`start-up, ${rounds} rounds interleaved; ${conditions.summary}`);

@@ -57,3 +57,25 @@ Deno.test("main.ts --help lists each subcommand as the real command describes it
   const names = (await mainCommand([])).commands.map((c) => c.name());
   deepEqual(names, SUBCOMMANDS.map((s) => s.name));
 });
+
+/** What a tool needs only once its action runs: the npm clients, the stores, the work itself. */
+const ACTION_ONLY = [
+  "lib/store/open.ts",
+  "lib/store/zookeeper.ts",
+  "lib/store/local.ts",
+  "lib/sync/sync.ts",
+  "lib/agent/agent.ts",
+  "lib/handler/handle.ts",
+  "lib/handler/consul.ts",
+  "lib/tree/parse.ts",
+];
+
+for (const entry of ["sync.ts", "agent.ts", "handler.ts"]) {
+  Deno.test(`${entry} --help loads commander and the command definitions only`, async () => {
+    const graph = await staticGraph(entry);
+    deepEqual(graph.filter((m) => m.startsWith("npm:")), ["npm:commander@15.1.0"]);
+    deepEqual(graph.filter((m) => ACTION_ONLY.includes(m)), []);
+    // The definitions are there (the lazy split did not cut the command itself off).
+    equal(graph.includes(`lib/${entry.replace(".ts", "")}/cli.ts`), true);
+  });
+}

@@ -11,17 +11,12 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { createLogger, parseLogFormat } from "../log.ts";
-import { RealRunner } from "../proc/real.ts";
-import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
-import { BUTTERVOLUME_DRIVER } from "./compose.ts";
-import { defaultConsulUrl, HttpConsul } from "./consul.ts";
-import { BatchError } from "./errors.ts";
-import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
-import { EVENT_NAMES, handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
+import { parseLogFormat } from "../log.ts";
+import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
+import { BUTTERVOLUME_DRIVER, defaultConsulUrl, EVENT_NAMES } from "./defaults.ts";
 
 /** Options as commander gives them. */
-interface CliOptions {
+export interface CliOptions {
   consul: string;
   node?: string;
   deployDir: string;
@@ -61,40 +56,6 @@ function logFormat(value: string): "text" | "json" {
   }
 }
 
-const encoder = new TextEncoder();
-
-/** Builds the handler's options from the command line ones. */
-function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
-  // Every git command (the app checkouts) is bounded by --git-timeout; others are unchanged.
-  const runner = new GitRunner(new RealRunner(), { timeoutS: o.gitTimeout });
-  return {
-    consul: new HttpConsul(o.consul, o.consulTimeout * 1000),
-    runner,
-    checkoutRunner: runner,
-    logger: createLogger({ format: o.logFormat }),
-    deployDir: o.deployDir,
-    node: o.node,
-    test,
-    print: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
-    compose: o.compose.split(/\s+/).filter((w) => w !== ""),
-    volumeDriver: o.volumeDriver,
-    lockWaitMs: o.lockWait * 1000,
-    transferTimeoutMs: o.transferTimeout * 1000,
-    pollMs: 1000,
-  };
-}
-
-async function run(options: HandlerOptions, work: (o: HandlerOptions) => Promise<number>) {
-  try {
-    Deno.exitCode = await work(options);
-  } catch (error) {
-    options.logger.critical(error instanceof Error ? error.message : String(error));
-    Deno.exitCode = 1;
-  } finally {
-    options.consul.close();
-  }
-}
-
 function addOptions(command: Command): Command {
   return command
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
@@ -119,24 +80,6 @@ function addOptions(command: Command): Command {
     );
 }
 
-/** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */
-async function readAtMost(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(`more than ${MAX_BATCH_BYTES}`));
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** The `handler` command, ready to parse or to mount as a subcommand. */
 export function handlerCommand(): Command {
   const command = addOptions(
@@ -156,10 +99,9 @@ export function handlerCommand(): Command {
         exitCode: 2,
       });
     }
-    await run(
-      handlerOptions(opts, test),
-      async (o) => handleBatch(words[0] ?? await readAtMost(Deno.stdin.readable), o),
-    );
+    // Consul, YAML and the planning load only when events are handled (not for --help).
+    const { runBatch } = await import("./cli_run.ts");
+    await runBatch(words[0], opts, test);
   });
   for (const name of EVENT_NAMES) {
     addOptions(
@@ -168,9 +110,8 @@ export function handlerCommand(): Command {
         .argument("<json>", `the ${name} payload`)
         .option("--event-id <id>", "event ID (default: a random UUID)"),
     ).action(async (json: string, _opts: CliOptions, self: Command) => {
-      const opts = self.optsWithGlobals<CliOptions>();
-      const event = makeEvent(opts.eventId ?? crypto.randomUUID(), name, json);
-      await run(handlerOptions(opts, opts.test === true), (o) => handleEvents([event], o));
+      const { runOne } = await import("./cli_run.ts");
+      await runOne(name, json, self.optsWithGlobals<CliOptions>());
     });
   }
   return command;

@@ -17,8 +17,9 @@ import type { Site } from "./caddyfile.ts";
 import { mergeHaproxy } from "./proxy.ts";
 import { isProjectVolume } from "./values.ts";
 
-/** The volume driver whose named volumes are snapshotted and replicated. */
-export const BUTTERVOLUME_DRIVER = "anybox/buttervolume:latest";
+import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
+
+export { BUTTERVOLUME_DRIVER };
 
 /** Facts read from a compose file. */
 export interface ComposeFacts {

@@ -61,12 +61,7 @@ export interface ConsulApi {
   close(): void;
 }
 
-/** The default agent address: `$CONSUL_HTTP_ADDR` or `http://127.0.0.1:8500`. */
-export function defaultConsulUrl(): string {
-  const env = Deno.env.get("CONSUL_HTTP_ADDR");
-  if (env === undefined || env === "") return "http://127.0.0.1:8500";
-  return env.includes("://") ? env : `http://${env}`;
-}
+export { defaultConsulUrl } from "./defaults.ts";
 
 interface RawEntry {
   Key: string;

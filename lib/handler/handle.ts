@@ -37,8 +37,9 @@ import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
 
-/** The event names the handler knows. */
-export const EVENT_NAMES = ["deploy", "destroy", "migrate"] as const;
+import { EVENT_NAMES } from "./defaults.ts";
+
+export { EVENT_NAMES };
 
 /** Options of the handler. */
 export interface HandlerOptions {

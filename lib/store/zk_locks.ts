@@ -16,13 +16,11 @@ import {
 } from "./path.ts";
 import { zk } from "./zk_client.ts";
 import { isCode, type ZkConnection } from "./zk_connection.ts";
-import type { ZkReads } from "./zk_reads.ts";
 import type { ZkWrites } from "./zk_writes.ts";
 
 /** Tries the zktools-style lock `/ZktoolsLocks/<name>`; null when someone else holds it. */
 export async function tryZkLock(
   conn: ZkConnection,
-  reads: ZkReads,
   writes: ZkWrites,
   name: string,
 ): Promise<Lock | null> {
@@ -32,15 +30,24 @@ export async function tryZkLock(
     writes.createRaw(path, data, zk.CreateMode.PERSISTENT).catch((error) => {
       if (!isCode(error, "NODE_EXISTS")) throw error;
     });
-  await Promise.all([ensure(LOCKS_ROOT, LOCKS_ROOT_DATA), ensure(dir, LOCK_NODE_DATA)]);
-  const mine = await writes.createRaw(
-    `${dir}/${LOCK_CHILD_PREFIX}`,
-    "",
-    zk.CreateMode.EPHEMERAL_SEQUENTIAL,
-  );
+  const enter = () =>
+    writes.createRaw(`${dir}/${LOCK_CHILD_PREFIX}`, "", zk.CreateMode.EPHEMERAL_SEQUENTIAL);
+  // The lock's parents exist but for a first use: they are created only then (two requests
+  // fewer for every lock taken after the first).
+  const mine = await enter().catch(async (error) => {
+    if (!isCode(error, "NO_NODE")) throw error;
+    await ensure(LOCKS_ROOT, LOCKS_ROOT_DATA);
+    await ensure(dir, LOCK_NODE_DATA);
+    return await enter();
+  });
   let children: string[];
   try {
-    children = (await reads.get(dir))?.children ?? [];
+    // Children only: the lock node's own data is not needed (one request, not two).
+    children = await conn.request<string[]>(
+      "getChildren",
+      dir,
+      (c, done) => c.getChildren(conn.abs(dir), undefined, (e, names) => done(e, names)),
+    );
   } catch (error) {
     await writes.delete(mine).catch(() => {});
     throw error;

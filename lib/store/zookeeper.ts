@@ -174,7 +174,7 @@ export class ZooKeeperStore implements Store {
 
   /** Tries the zktools-style lock `/ZktoolsLocks/<name>`; null when someone else holds it. */
   tryLock(name: string): Promise<Lock | null> {
-    return tryZkLock(this.#conn, this.#reads, this.#writes, name);
+    return tryZkLock(this.#conn, this.#writes, name);
   }
 
   /** Closes the session (its ephemerals and locks vanish) and stops all watches. */

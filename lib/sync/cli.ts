@@ -5,13 +5,9 @@
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createLogger, parseLogFormat } from "../log.ts";
-import { RealRunner } from "../proc/real.ts";
-import { openStoreForCli } from "../command/open_store.ts";
 import { parseMaxNodeBytes, timeoutOption } from "../command/options.ts";
-import { syncRepository } from "./sync.ts";
-import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
-import { DEFAULT_MAX_NODE_BYTES } from "../tree/load.ts";
+import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
+import { DEFAULT_MAX_NODE_BYTES } from "../tree/limits.ts";
 
 /** `--git-timeout S`: seconds, > 0. */
 export function parseSeconds(value: string): number {
@@ -79,36 +75,23 @@ export function syncCommand(): Command {
         "the session expired or ZooKeeper stayed unreachable past --timeout." +
         "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
     )
-    .action(async (repoUrl: string, opts: {
-      store: string;
-      branch?: string;
-      treeDir?: string;
-      dryRun: boolean;
-      force: boolean;
-      gitTimeout: number;
-      maxNodeBytes: number;
-      timeout: number;
-      logFormat: string;
-      verbose: boolean;
-    }) => {
-      const log = createLogger({ format: parseLogFormat(opts.logFormat), debug: opts.verbose });
-      const store = await openStoreForCli(opts.store);
-      try {
-        const result = await syncRepository({
-          store,
-          runner: new GitRunner(new RealRunner(), { timeoutS: opts.gitTimeout }),
-          log,
-          repoUrl,
-          branch: opts.branch,
-          treeDir: opts.treeDir ?? defaultTreeDir(repoUrl),
-          dryRun: opts.dryRun,
-          force: opts.force,
-          maxNodeBytes: opts.maxNodeBytes,
-          timeoutMs: opts.timeout,
-        });
-        Deno.exitCode = result.exitCode;
-      } finally {
-        await store.close();
-      }
+    .action(async (repoUrl: string, opts: SyncFlags) => {
+      // The store, git and the importer load only when a sync runs (not for --help).
+      const { runSync } = await import("./cli_run.ts");
+      await runSync(repoUrl, opts);
     });
+}
+
+/** The parsed options of `sync`. */
+export interface SyncFlags {
+  store: string;
+  branch?: string;
+  treeDir?: string;
+  dryRun: boolean;
+  force: boolean;
+  gitTimeout: number;
+  maxNodeBytes: number;
+  timeout: number;
+  logFormat: string;
+  verbose: boolean;
 }

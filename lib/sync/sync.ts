@@ -289,24 +289,28 @@ class StoppedMeanwhile extends Error {}
  * compare-and-set: if an agent declared ALL STOP meanwhile, the version is left as None.
  */
 async function bumpVersion(store: Store, commit: string, log: Logger): Promise<boolean> {
-  if (await store.get(HOSTS_PATH) === null) {
+  // The usual case is one read and one write: update /hosts; create it only when it is missing
+  // (a first sync), then update it if another sync created it meanwhile.
+  for (let attempt = 1;; attempt++) {
+    try {
+      await updateProperties(store, HOSTS_PATH, (properties) => {
+        if (properties.version === null) throw new StoppedMeanwhile();
+        return { ...properties, version: commit };
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof StoppedMeanwhile) {
+        log.critical("ALL STOP, cluster version became None during the sync; version not bumped");
+        return false;
+      }
+      if (!(error instanceof StoreError && error.code === "NO_NODE") || attempt > 1) throw error;
+    }
     try {
       await store.create(HOSTS_PATH, encodeProperties({ version: commit }));
       return true;
     } catch (error) {
       if (!(error instanceof StoreError && error.code === "NODE_EXISTS")) throw error;
     }
-  }
-  try {
-    await updateProperties(store, HOSTS_PATH, (properties) => {
-      if (properties.version === null) throw new StoppedMeanwhile();
-      return { ...properties, version: commit };
-    });
-    return true;
-  } catch (error) {
-    if (!(error instanceof StoppedMeanwhile)) throw error;
-    log.critical("ALL STOP, cluster version became None during the sync; version not bumped");
-    return false;
   }
 }
 

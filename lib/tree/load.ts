@@ -8,12 +8,9 @@ import { encodeProperties } from "./codec.ts";
 import { joinPath, type TreeNode, TreeSyntaxError } from "./model.ts";
 import { parseTree } from "./parse.ts";
 import { checkTreeValues } from "./safe_values.ts";
+import { DEFAULT_MAX_NODE_BYTES } from "./limits.ts";
 
-/**
- * The largest node data (encoded properties) accepted by default, in bytes: ZooKeeper refuses a
- * request over `jute.maxbuffer` (1 MiB by default) and the request holds the path too.
- */
-export const DEFAULT_MAX_NODE_BYTES = 1_000_000;
+export { DEFAULT_MAX_NODE_BYTES };
 
 /**
  * Decodes tree file bytes as UTF-8; invalid UTF-8 is an error naming `file` and the line

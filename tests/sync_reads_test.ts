@@ -1,0 +1,56 @@
+/**
+ * What sync reads, counted (not timed): an unchanged sync reads `/hosts` four times (before the
+ * cluster lock, under it, with the deployment index's head, and once to bump the version), not
+ * once more to find out whether it exists before the bump; the first sync still creates it.
+ */
+import { equal } from "node:assert/strict";
+import { memoryLogger } from "../lib/log.ts";
+import { RealRunner } from "../lib/proc/real.ts";
+import { decodeProperties } from "../lib/tree/codec.ts";
+import { syncRepository } from "../lib/sync/sync.ts";
+import type { Store } from "../lib/store/types.ts";
+import { CountingStore } from "./support/counting_store.ts";
+import { makeRepo } from "./support/git_repo.ts";
+import { STORE_KINDS } from "./support/stores.ts";
+
+const options = { sanitizeOps: false, sanitizeResources: false };
+
+async function sync(store: Store, repoUrl: string, work: string) {
+  const result = await syncRepository({
+    store,
+    runner: new RealRunner(),
+    log: memoryLogger(),
+    repoUrl,
+    treeDir: `${work}/trees`,
+  });
+  equal(result.status, "synced");
+  return result.commit!;
+}
+
+for (const kind of STORE_KINDS) {
+  Deno.test(`sync reads /hosts once to bump the version (${kind.name})`, options, async () => {
+    const fixture = await kind.make();
+    const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-reads-" });
+    try {
+      const store = new CountingStore(await fixture.open());
+      try {
+        const repo = await makeRepo(work);
+        await repo.write("a.zk", "/a : z4m\n  version = '1'\n  /deploy\n    /host0\n");
+        await repo.commit("a");
+        const first = await sync(store, repo.path, work);
+        equal(decodeProperties((await store.get("/hosts"))!.data).version, first);
+
+        await repo.commit("nothing changed");
+        store.reset();
+        const second = await sync(store, repo.path, work);
+        equal(store.reads.filter((paths) => paths.includes("/hosts")).length, 4);
+        equal(decodeProperties((await store.get("/hosts"))!.data).version, second);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await fixture.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  });
+}
