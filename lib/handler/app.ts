@@ -62,6 +62,20 @@ export function checkoutDir(deployDir: string, name: string, deployId: string): 
 }
 
 /**
+ * The checkout directory of a deployment as messages name it: {@linkcode checkoutDir}, or
+ * `<deploy dir> (app/<name> has no deploy_id)` when the stored document gives no deploy ID.
+ */
+export function checkoutDirNamed(
+  deployDir: string,
+  name: string,
+  deployId: string | null | undefined,
+): string {
+  return deployId
+    ? checkoutDir(deployDir, name, deployId)
+    : `${deployDir} (app/${name} has no deploy_id)`;
+}
+
+/**
  * `dir` if, once normalised, it is a direct child of `deployDir` named `<name>-<deploy id>`;
  * throws otherwise. Every removal of a checkout goes through this.
  */
