@@ -76,15 +76,12 @@ export function checkoutDirNamed(
 }
 
 /**
- * `dir` if, once normalised, it is a direct child of `deployDir` named `<name>-<deploy id>`;
- * throws otherwise. Every removal of a checkout goes through this.
+ * The checkout directory `<deploy dir>/<name>-<deploy id>` ({@linkcode checkoutDir}) once proven,
+ * normalised, to be a direct child of `deployDir` with that name; throws otherwise. Every removal
+ * of a checkout goes through this.
  */
-export function provenCheckoutDir(
-  deployDir: string,
-  name: string,
-  deployId: string,
-  dir: string = checkoutDir(deployDir, name, deployId),
-): string {
+export function provenCheckoutDir(deployDir: string, name: string, deployId: string): string {
+  const dir = checkoutDir(deployDir, name, deployId);
   const target = resolve(dir);
   const expected = `${name}-${deployId}`;
   if (dirname(target) !== resolve(deployDir) || basename(target) !== expected) {
