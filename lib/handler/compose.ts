@@ -19,8 +19,6 @@ import { isProjectVolume } from "./values.ts";
 
 import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
 
-export { BUTTERVOLUME_DRIVER };
-
 /** Facts read from a compose file. */
 export interface ComposeFacts {
   /** Service names, in file order. */

@@ -19,6 +19,7 @@ import { type Effects, kvText, LiveEffects, PrintEffects } from "./effects.ts";
 import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
+import { EVENT_NAMES } from "./defaults.ts";
 import { HandledEvents } from "./handled.ts";
 import { acquireLocks, type Release } from "./lock.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
@@ -36,10 +37,6 @@ import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
-
-import { EVENT_NAMES } from "./defaults.ts";
-
-export { EVENT_NAMES };
 
 /** Options of the handler. */
 export interface HandlerOptions {
