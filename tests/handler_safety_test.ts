@@ -201,6 +201,10 @@ Deno.test("volumes, IPs, repo and branch are checked again where they become arg
   assertThrows(() => c.clone("ext::sh -c x", "master", "/tmp/x"), /git clone of/);
   assertThrows(() => c.clone("--upload-pack=x", "master", "/tmp/x"), /git clone of/);
   assertThrows(() => c.clone(REPO, "-b", "/tmp/x"), /git clone of/);
+  assertThrows(() => c.updateScript("/d", "-x", "master"), /update.sh of/);
+  const ok = { repo: REPO, branch: "master" };
+  assertThrows(() => c.postMigrateScript("/d", ok, { ...ok, branch: "--" }), /post_migrate.sh of/);
+  assertThrows(() => c.postMigrateScript("/d", { ...ok, repo: "ext::x" }, ok), /post_migrate.sh/);
 });
 
 Deno.test("migrate: a bad stored value in the source or target document refuses the event", async () => {

@@ -101,11 +101,19 @@ export function compose(cmd: readonly string[], project: string, dir: string, ..
 
 /** `git clone --depth 1 --branch BRANCH -- REPO DIR`. */
 export function clone(repo: string, branch: string, dir: string): RunStep {
+  checkRef("git clone", repo, branch);
+  return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
+}
+
+/**
+ * Checks a repo URL and branch again where they become argv elements of `what` (they were checked
+ * where they entered: the event, or the stored document).
+ */
+function checkRef(what: string, repo: string, branch: string): void {
   const problem = repoUrlProblem(repo) ?? branchProblem(branch);
   if (problem !== undefined) {
-    throw new Error(`git clone of ${shown(repo)} branch ${shown(branch)}: ${problem}`);
+    throw new Error(`${what} of ${shown(repo)} branch ${shown(branch)}: ${problem}`);
   }
-  return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
 }
 
 /** `COMPOSE_PROJECT_NAME=<project>` in the checkout's `.env`. */
@@ -123,6 +131,7 @@ export function removeCheckout(deployDir: string, name: string, deployId: string
 
 /** `sh update.sh -r REPO -b BRANCH` in the checkout. */
 export function updateScript(dir: string, repo: string, branch: string): RunStep {
+  checkRef("update.sh", repo, branch);
   return run(["sh", "update.sh", "-r", repo, "-b", branch], { cwd: dir });
 }
 
@@ -135,6 +144,8 @@ export function postMigrateScript(
   source: { repo: string; branch: string },
   target: { repo: string; branch: string },
 ): RunStep {
+  checkRef("post_migrate.sh", source.repo, source.branch);
+  checkRef("post_migrate.sh", target.repo, target.branch);
   return run([
     "sh",
     `${dir}/post_migrate.sh`,
