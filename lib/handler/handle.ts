@@ -26,13 +26,7 @@ import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
 import { urlCollision } from "./collisions.ts";
 import { removeCheckout } from "./commands.ts";
 import { type ComposeFacts } from "./compose.ts";
-import {
-  type Checkout,
-  deployRoles,
-  needsCheckout,
-  planCheckout,
-  planDeploy,
-} from "./plan_deploy.ts";
+import { type Checkout, deployRoles, planCheckout, planDeploy } from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
@@ -180,14 +174,15 @@ class Handler {
       const o = this.#o;
       const old = await this.#record(app.name);
       let checkout: Checkout | undefined;
-      if (needsCheckout({ node, old, payload })) {
+      const [was, becomes] = deployRoles({ node, old, payload });
+      if (becomes !== "nothing") {
         const fetched = await this.#checkout(app, event.id);
         if (!fetched.ok) return fetched;
         checkout = fetched.checkout;
         await this.#refuseCollision(app, checkout.compose, async () => {
           await this.#execute([removeCheckout(o.deployDir, app.name, event.id)]);
         });
-      } else if (deployRoles({ node, old, payload })[0] !== "nothing") {
+      } else if (was !== "nothing") {
         // A leaving master or slave changes nothing if the new master will refuse the deploy.
         const read = await this.#scratchCheckout(app, checkoutDir(o.deployDir, app.name, event.id));
         if (!read.ok) return read;

@@ -59,11 +59,6 @@ export function deployRoles(f: Pick<DeployFacts, "node" | "old" | "payload">): [
   ];
 }
 
-/** Whether this node needs the new checkout (its new role is master or slave). */
-export function needsCheckout(f: Pick<DeployFacts, "node" | "old" | "payload">): boolean {
-  return deployRoles(f)[1] !== "nothing";
-}
-
 /**
  * Steps that fetch the new checkout of event `eventId` (first, before the application is touched)
  * and name its compose project in its `.env`.
