@@ -9,6 +9,7 @@
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { checkoutDir } from "../lib/handler/app.ts";
+import * as c from "../lib/handler/commands.ts";
 import { removeCheckout } from "../lib/handler/commands.ts";
 import { HttpConsul } from "../lib/handler/consul.ts";
 import { makeEvent } from "../lib/handler/event.ts";
@@ -172,6 +173,38 @@ Deno.test("rm -rf only of a direct child of the deploy dir named <app>-<event id
     assertThrows(() => removeCheckout("/deploy", name, "ev-1"), /not a valid application name/);
   }
   assertThrows(() => checkoutDir("/deploy", NAME, "ev-1/.."), /not a valid deploy ID/);
+});
+
+Deno.test("volumes, IPs, repo and branch are checked again where they become argv", () => {
+  const volume = `${PROJECT}_dbdata`;
+  assertEquals(c.snapshot(volume).argv, ["buttervolume", "snapshot", volume]);
+  assertEquals(c.restore(volume, volume).argv, ["buttervolume", "restore", volume, volume]);
+  assertEquals(c.scheduleBackups("10.0.0.2", true, [volume])[0].argv, [
+    "buttervolume",
+    "schedule",
+    "replicate:10.0.0.2",
+    "60",
+    volume,
+  ]);
+  for (const bad of ["-rf", "--help", "../x", "a b", ""]) {
+    assertThrows(() => c.snapshot(bad), /not a volume name/, bad);
+    assertThrows(() => c.send("10.0.0.2", bad), /not a volume name/, bad);
+    assertThrows(() => c.restore(bad), /not a volume name/, bad);
+    assertThrows(() => c.schedulePurge(0, [bad]), /not a volume name/, bad);
+    assertThrows(() => c.scheduleBackups(undefined, true, [bad]), /not a volume name/, bad);
+  }
+  assertThrows(() => c.restore(volume, "-rf"), /not a volume name/);
+  for (const bad of ["-h", "nepri", "10.0.0.2 x", ""]) {
+    assertThrows(() => c.send(bad, volume), /not an IP address/, bad);
+    assertThrows(() => c.scheduleBackups(bad, true, [volume]), /not an IP address/, bad);
+  }
+  assertThrows(() => c.clone("ext::sh -c x", "master", "/tmp/x"), /git clone of/);
+  assertThrows(() => c.clone("--upload-pack=x", "master", "/tmp/x"), /git clone of/);
+  assertThrows(() => c.clone(REPO, "-b", "/tmp/x"), /git clone of/);
+  assertThrows(() => c.updateScript("/d", "-x", "master"), /update.sh of/);
+  const ok = { repo: REPO, branch: "master" };
+  assertThrows(() => c.postMigrateScript("/d", ok, { ...ok, branch: "--" }), /post_migrate.sh of/);
+  assertThrows(() => c.postMigrateScript("/d", { ...ok, repo: "ext::x" }, ok), /post_migrate.sh/);
 });
 
 Deno.test("migrate: a bad stored value in the source or target document refuses the event", async () => {

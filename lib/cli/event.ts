@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { Argument, Command, InvalidArgumentError } from "commander";
+import { Argument, Command } from "commander";
 import { appIdentity } from "../handler/app.ts";
-import { type ConsulApi, defaultConsulUrl, HttpConsul } from "../handler/consul.ts";
+import { positiveSeconds } from "../handler/cli.ts";
+import { type ConsulApi, HttpConsul } from "../handler/consul.ts";
+import { defaultConsulUrl, EVENT_NAMES } from "../handler/defaults.ts";
 import { EventError } from "../handler/errors.ts";
-import { EVENT_NAMES } from "../handler/handle.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "../handler/payload.ts";
 import { CliError } from "../command/run.ts";
 
@@ -58,12 +59,6 @@ interface EventOptions {
   consulTimeout: number;
 }
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
-  return n;
-}
-
 /** Builds `event`. */
 export function eventCommand(): Command {
   return new Command("event")
@@ -75,7 +70,7 @@ export function eventCommand(): Command {
     .argument("<json>", "the payload, a JSON object")
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
     .option("--dry-run", "validate and print what would be fired; fire nothing", false)
-    .option("--consul-timeout <seconds>", "limit of the Consul HTTP request", seconds, 30)
+    .option("--consul-timeout <seconds>", "limit of the Consul HTTP request", positiveSeconds, 30)
     .addHelpText(
       "after",
       `

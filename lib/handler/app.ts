@@ -62,15 +62,26 @@ export function checkoutDir(deployDir: string, name: string, deployId: string): 
 }
 
 /**
- * `dir` if, once normalised, it is a direct child of `deployDir` named `<name>-<deploy id>`;
- * throws otherwise. Every removal of a checkout goes through this.
+ * The checkout directory of a deployment as messages name it: {@linkcode checkoutDir}, or
+ * `<deploy dir> (app/<name> has no deploy_id)` when the stored document gives no deploy ID.
  */
-export function provenCheckoutDir(
+export function checkoutDirNamed(
   deployDir: string,
   name: string,
-  deployId: string,
-  dir: string = checkoutDir(deployDir, name, deployId),
+  deployId: string | null | undefined,
 ): string {
+  return deployId
+    ? checkoutDir(deployDir, name, deployId)
+    : `${deployDir} (app/${name} has no deploy_id)`;
+}
+
+/**
+ * The checkout directory `<deploy dir>/<name>-<deploy id>` ({@linkcode checkoutDir}) once proven,
+ * normalised, to be a direct child of `deployDir` with that name; throws otherwise. Every removal
+ * of a checkout goes through this.
+ */
+export function provenCheckoutDir(deployDir: string, name: string, deployId: string): string {
+  const dir = checkoutDir(deployDir, name, deployId);
   const target = resolve(dir);
   const expected = `${name}-${deployId}`;
   if (dirname(target) !== resolve(deployDir) || basename(target) !== expected) {

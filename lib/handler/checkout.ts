@@ -8,11 +8,29 @@ import { exists } from "../fs.ts";
 import type { Runner } from "../proc/types.ts";
 import type { AppIdentity } from "./app.ts";
 import { clone } from "./commands.ts";
-import { BUTTERVOLUME_DRIVER, parseCompose } from "./compose.ts";
+import { parseCompose } from "./compose.ts";
+import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
 import { describeRun } from "./effects.ts";
 import type { Outcome } from "./execute.ts";
 import { nonMigrableVolumes } from "./migrable.ts";
 import type { Checkout } from "./plan_deploy.ts";
+
+/**
+ * The text of the `docker-compose.yml` in `readDir`, and its path as named in errors (under
+ * `dir`); a missing file is `<dir>/docker-compose.yml: not found`.
+ */
+async function readComposeFile(
+  readDir: string,
+  dir: string,
+): Promise<{ text: string; composePath: string }> {
+  const composePath = `${dir}/docker-compose.yml`;
+  try {
+    return { text: await Deno.readTextFile(`${readDir}/docker-compose.yml`), composePath };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
+    throw error;
+  }
+}
 
 /**
  * Reads the checkout whose files are in `readDir`; `dir` is where it lives on the node (the
@@ -25,14 +43,7 @@ export async function readCheckout(
   project: string,
   driver: string = BUTTERVOLUME_DRIVER,
 ): Promise<Checkout> {
-  const composePath = `${dir}/docker-compose.yml`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(`${readDir}/docker-compose.yml`);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
-    throw error;
-  }
+  const { text, composePath } = await readComposeFile(readDir, dir);
   const checkout: Checkout = {
     dir,
     compose: parseCompose(text, project, composePath, driver),
@@ -101,14 +112,7 @@ export async function readTargetCheckout(
   project: string,
 ): Promise<TargetCheckout | undefined> {
   if (!await exists(dir)) return undefined;
-  const composePath = `${dir}/docker-compose.yml`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(composePath);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new Error(`${composePath}: not found`);
-    throw error;
-  }
+  const { text, composePath } = await readComposeFile(dir, dir);
   return {
     dir,
     updateScript: await exists(`${dir}/update.sh`),

@@ -42,7 +42,8 @@ function seconds(value: string): number {
   return n;
 }
 
-function positiveSeconds(value: string): number {
+/** A seconds option's value: a number > 0 (the Consul and git timeouts, `event --consul-timeout`). */
+export function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;

@@ -11,7 +11,7 @@ function normal(url: string): string {
 }
 
 /** The site addresses another application's stored document serves (its `caddyfile`). */
-export function servedBy(doc: unknown): string[] {
+function servedBy(doc: unknown): string[] {
   const d = doc as { caddyfile?: unknown; urls?: unknown } | null;
   if (typeof d?.caddyfile === "string" && d.caddyfile.trim() !== "") {
     try {

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import { branchProblem, repoUrlProblem } from "../git_ref.ts";
 import { provenCheckoutDir } from "./app.ts";
 import type { Arg, RunStep, Step } from "./steps.ts";
 import { maintenanceKey, transferPrefix } from "./steps.ts";
+import { isIpAddress, isVolumeName, shown } from "./values.ts";
 
 /** Snapshot schedule, minutes. */
 export const SNAPSHOT_MINUTES = 60;
@@ -20,40 +22,67 @@ const run = (argv: Arg[], extra: Partial<RunStep> = {}): RunStep => ({
   ...extra,
 });
 
+/**
+ * `volume` once checked where it becomes an argv element (it was checked where it entered: the
+ * compose file, or the stored document): docker's volume name characters, never option-like.
+ */
+function volumeArg(volume: string): string {
+  if (!isVolumeName(volume)) throw new Error(`not a volume name: ${shown(volume)}`);
+  return volume;
+}
+
+/** `ip` once checked where it becomes an argv element: an IPv4 or IPv6 address. */
+function ipArg(ip: string): string {
+  if (!isIpAddress(ip)) throw new Error(`not an IP address: ${shown(ip)}`);
+  return ip;
+}
+
 /** The name under which a volume's snapshot is saved. */
 export const snapshotOf = (volume: string): string => `snapshot of ${volume}`;
 
 /** `buttervolume snapshot VOL`, saving the snapshot name. */
 export function snapshot(volume: string, onFailure?: Step[]): RunStep {
-  return run(["buttervolume", "snapshot", volume], { saveAs: snapshotOf(volume), onFailure });
+  return run(["buttervolume", "snapshot", volumeArg(volume)], {
+    saveAs: snapshotOf(volume),
+    onFailure,
+  });
 }
 
 /** `buttervolume send IP SNAPSHOT` of the snapshot just taken of `volume`. */
 export function send(ip: string, volume: string, onFailure?: Step[]): RunStep {
-  return run(["buttervolume", "send", ip, { output: snapshotOf(volume) }], { onFailure });
+  return run(["buttervolume", "send", ipArg(ip), { output: snapshotOf(volumeArg(volume)) }], {
+    onFailure,
+  });
 }
 
 /** `buttervolume restore SNAPSHOT [TARGET]` (a volume name restores its latest snapshot). */
 export function restore(snapshotName: string, target?: string): RunStep {
-  return run(["buttervolume", "restore", snapshotName, ...(target ? [target] : [])]);
+  return run([
+    "buttervolume",
+    "restore",
+    volumeArg(snapshotName),
+    ...(target ? [volumeArg(target)] : []),
+  ]);
 }
 
 /** `buttervolume schedule snapshot MIN VOL` for each volume (0 disables). */
 export function scheduleSnapshots(minutes: number, volumes: string[]): RunStep[] {
-  return volumes.map((v) => run(["buttervolume", "schedule", "snapshot", String(minutes), v]));
+  return volumes.map((v) =>
+    run(["buttervolume", "schedule", "snapshot", String(minutes), volumeArg(v)])
+  );
 }
 
 /** `buttervolume schedule replicate:IP MIN VOL` for each volume (0 disables). */
 export function scheduleReplication(ip: string, minutes: number, volumes: string[]): RunStep[] {
   return volumes.map((v) =>
-    run(["buttervolume", "schedule", `replicate:${ip}`, String(minutes), v])
+    run(["buttervolume", "schedule", `replicate:${ipArg(ip)}`, String(minutes), volumeArg(v)])
   );
 }
 
 /** `buttervolume schedule purge:PATTERN MIN VOL` for each volume (0 disables). */
 export function schedulePurge(minutes: number, volumes: string[]): RunStep[] {
   return volumes.map((v) =>
-    run(["buttervolume", "schedule", `purge:${PURGE_PATTERN}`, String(minutes), v])
+    run(["buttervolume", "schedule", `purge:${PURGE_PATTERN}`, String(minutes), volumeArg(v)])
   );
 }
 
@@ -72,7 +101,19 @@ export function compose(cmd: readonly string[], project: string, dir: string, ..
 
 /** `git clone --depth 1 --branch BRANCH -- REPO DIR`. */
 export function clone(repo: string, branch: string, dir: string): RunStep {
+  checkRef("git clone", repo, branch);
   return run(["git", "clone", "--depth", "1", "--branch", branch, "--", repo, dir]);
+}
+
+/**
+ * Checks a repo URL and branch again where they become argv elements of `what` (they were checked
+ * where they entered: the event, or the stored document).
+ */
+function checkRef(what: string, repo: string, branch: string): void {
+  const problem = repoUrlProblem(repo) ?? branchProblem(branch);
+  if (problem !== undefined) {
+    throw new Error(`${what} of ${shown(repo)} branch ${shown(branch)}: ${problem}`);
+  }
 }
 
 /** `COMPOSE_PROJECT_NAME=<project>` in the checkout's `.env`. */
@@ -90,6 +131,7 @@ export function removeCheckout(deployDir: string, name: string, deployId: string
 
 /** `sh update.sh -r REPO -b BRANCH` in the checkout. */
 export function updateScript(dir: string, repo: string, branch: string): RunStep {
+  checkRef("update.sh", repo, branch);
   return run(["sh", "update.sh", "-r", repo, "-b", branch], { cwd: dir });
 }
 
@@ -102,6 +144,8 @@ export function postMigrateScript(
   source: { repo: string; branch: string },
   target: { repo: string; branch: string },
 ): RunStep {
+  checkRef("post_migrate.sh", source.repo, source.branch);
+  checkRef("post_migrate.sh", target.repo, target.branch);
   return run([
     "sh",
     `${dir}/post_migrate.sh`,

@@ -19,8 +19,6 @@ import { isProjectVolume } from "./values.ts";
 
 import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
 
-export { BUTTERVOLUME_DRIVER };
-
 /** Facts read from a compose file. */
 export interface ComposeFacts {
   /** Service names, in file order. */
@@ -199,27 +197,36 @@ function yamlValue(text: string): unknown {
   }
 }
 
-function asRecord(value: unknown, fail: () => never): Record<string, unknown> {
+/** `value` as a mapping; `fail` when it is not one. */
+export function asRecord(value: unknown, fail: () => never): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) fail();
   return value as Record<string, unknown>;
 }
 
-/** A service's environment as a map, from either the mapping or the `KEY=VALUE` list form. */
-function environment(service: unknown, fail: () => never): Record<string, string> {
-  const env = (service as Record<string, unknown> | null)?.environment;
-  if (env === undefined || env === null) return {};
-  if (Array.isArray(env)) {
-    const out: Record<string, string> = {};
-    for (const item of env) {
+/**
+ * Compose's key/value form (an environment, labels) as a map, from either the mapping (null
+ * values left out) or the `KEY=VALUE` list form; undefined when `value` is neither.
+ */
+export function keyValues(value: unknown): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (Array.isArray(value)) {
+    for (const item of value) {
       const text = String(item);
       const eq = text.indexOf("=");
       if (eq > 0) out[text.slice(0, eq)] = text.slice(eq + 1);
     }
     return out;
   }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asRecord(env, fail))) {
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
     if (v !== null && v !== undefined) out[k] = String(v);
   }
   return out;
+}
+
+/** A service's environment as a map ({@linkcode keyValues}); `fail` when it is neither form. */
+function environment(service: unknown, fail: () => never): Record<string, string> {
+  const env = (service as Record<string, unknown> | null)?.environment;
+  if (env === undefined || env === null) return {};
+  return keyValues(env) ?? fail();
 }

@@ -61,8 +61,6 @@ export interface ConsulApi {
   close(): void;
 }
 
-export { defaultConsulUrl } from "./defaults.ts";
-
 interface RawEntry {
   Key: string;
   Value: string | null;

@@ -19,27 +19,18 @@ import { type Effects, kvText, LiveEffects, PrintEffects } from "./effects.ts";
 import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
+import { EVENT_NAMES } from "./defaults.ts";
 import { HandledEvents } from "./handled.ts";
 import { acquireLocks, type Release } from "./lock.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
 import { urlCollision } from "./collisions.ts";
 import { removeCheckout } from "./commands.ts";
 import { type ComposeFacts } from "./compose.ts";
-import {
-  type Checkout,
-  deployRoles,
-  needsCheckout,
-  planCheckout,
-  planDeploy,
-} from "./plan_deploy.ts";
+import { type Checkout, deployRoles, planCheckout, planDeploy } from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
-
-import { EVENT_NAMES } from "./defaults.ts";
-
-export { EVENT_NAMES };
 
 /** Options of the handler. */
 export interface HandlerOptions {
@@ -160,9 +151,9 @@ class Handler {
 
   async #claim(id: string): Promise<boolean> {
     if (this.#o.test) {
-      if (this.#shown.has(id)) return false;
+      // handle() has just seen the ID neither shown nor handled: test mode only remembers it.
       this.#shown.add(id);
-      return !await this.#handled.has(id);
+      return true;
     }
     await Deno.mkdir(this.#o.deployDir, { recursive: true });
     return await this.#handled.claim(id);
@@ -183,14 +174,15 @@ class Handler {
       const o = this.#o;
       const old = await this.#record(app.name);
       let checkout: Checkout | undefined;
-      if (needsCheckout({ node, old, payload })) {
+      const [was, becomes] = deployRoles({ node, old, payload });
+      if (becomes !== "nothing") {
         const fetched = await this.#checkout(app, event.id);
         if (!fetched.ok) return fetched;
         checkout = fetched.checkout;
         await this.#refuseCollision(app, checkout.compose, async () => {
           await this.#execute([removeCheckout(o.deployDir, app.name, event.id)]);
         });
-      } else if (deployRoles({ node, old, payload })[0] !== "nothing") {
+      } else if (was !== "nothing") {
         // A leaving master or slave changes nothing if the new master will refuse the deploy.
         const read = await this.#scratchCheckout(app, checkoutDir(o.deployDir, app.name, event.id));
         if (!read.ok) return read;

@@ -167,7 +167,7 @@ export function parseMigrate(eventId: string, text: string): MigratePayload {
 }
 
 /** The deepest nesting of `[` and `{` in JSON text (outside strings), without parsing it. */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;

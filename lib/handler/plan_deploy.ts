@@ -5,7 +5,7 @@
  * @module
  */
 import type { AppIdentity } from "./app.ts";
-import { checkoutDir } from "./app.ts";
+import { checkoutDir, checkoutDirNamed } from "./app.ts";
 import * as c from "./commands.ts";
 import type { ComposeFacts } from "./compose.ts";
 import type { DeployPayload } from "./payload.ts";
@@ -59,11 +59,6 @@ export function deployRoles(f: Pick<DeployFacts, "node" | "old" | "payload">): [
   ];
 }
 
-/** Whether this node needs the new checkout (its new role is master or slave). */
-export function needsCheckout(f: Pick<DeployFacts, "node" | "old" | "payload">): boolean {
-  return deployRoles(f)[1] !== "nothing";
-}
-
 /**
  * Steps that fetch the new checkout of event `eventId` (first, before the application is touched)
  * and name its compose project in its `.env`.
@@ -109,14 +104,6 @@ function oldCheckout(f: DeployFacts): string | undefined {
     : checkoutDir(f.deployDir, f.app.name, id);
 }
 
-/** The old checkout's directory as named in the warning when it is missing. */
-function missingCheckout(f: DeployFacts): string {
-  const id = f.old?.deploy_id;
-  return id === undefined
-    ? `${f.deployDir} (app/${f.app.name} has no deploy_id)`
-    : checkoutDir(f.deployDir, f.app.name, id);
-}
-
 function required(f: DeployFacts): Checkout {
   if (f.checkout === undefined) throw new Error("planDeploy: the new checkout was not read");
   return f.checkout;
@@ -133,7 +120,9 @@ function leaveMaster(f: DeployFacts, becomes: Role, volumes: string[]): Step[] {
     : undefined;
   const steps: Step[] = [
     c.maintenance(name, true),
-    ...(dir === undefined ? [c.cannotStop(name, missingCheckout(f))] : stop("down")),
+    ...(dir === undefined
+      ? [c.cannotStop(name, checkoutDirNamed(f.deployDir, name, f.old?.deploy_id))]
+      : stop("down")),
     ...c.scheduleBackups(oldSlaveIp, false, volumes),
     ...c.schedulePurge(0, volumes),
   ];

@@ -4,7 +4,7 @@
  * @module
  */
 import type { AppIdentity } from "./app.ts";
-import { checkoutDir } from "./app.ts";
+import { checkoutDir, checkoutDirNamed } from "./app.ts";
 import * as c from "./commands.ts";
 import type { AppRecord, Members } from "./record.ts";
 import { ipOf } from "./record.ts";
@@ -51,7 +51,7 @@ export function planDestroy(f: DestroyFacts): Step[] {
   return [
     c.note(`I was the master of ${app.name}`),
     ...(cwd === undefined
-      ? [c.cannotStop(app.name, dir ?? `${f.deployDir} (app/${app.name} has no deploy_id)`)]
+      ? [c.cannotStop(app.name, checkoutDirNamed(f.deployDir, app.name, old.deploy_id))]
       : stop("down")),
     { kind: "consul", call: { op: "service-deregister", id: app.name } },
     ...c.scheduleBackups(slaveIp, false, volumes),

@@ -7,7 +7,7 @@
  */
 import type { AppIdentity } from "./app.ts";
 import type { TargetCheckout } from "./checkout.ts";
-import { checkoutDir } from "./app.ts";
+import { checkoutDirNamed } from "./app.ts";
 import * as c from "./commands.ts";
 import { PlanError } from "./errors.ts";
 import { NON_MIGRABLE_LABEL } from "./migrable.ts";
@@ -77,9 +77,7 @@ export function planMigrate(f: MigrateFacts): Step[] {
     if (!sameNode) steps.push(c.notifyTransfer(source.name, "success", f.eventId, f.node));
   }
   if (targetNode !== f.node) return steps;
-  const dir = f.targetRecord.deploy_id
-    ? checkoutDir(f.deployDir, target.name, f.targetRecord.deploy_id)
-    : `${f.deployDir} (app/${target.name} has no deploy_id)`;
+  const dir = checkoutDirNamed(f.deployDir, target.name, f.targetRecord.deploy_id);
   const co = f.targetCheckout;
   if (co === undefined || co.dir !== dir) {
     throw new PlanError(`no checkout of the target application ${target.name} at ${dir}`);

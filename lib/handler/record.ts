@@ -79,7 +79,7 @@ export function parseRecordObject(name: string, text: string): Record<string, un
  * (they name checkout directories), volumes (`<project>_<volume>` of this application), repo URL
  * and branch. Absent or null fields are left to the plans.
  */
-export function checkRecord(name: string, doc: Record<string, unknown>): Partial<AppRecord> {
+function checkRecord(name: string, doc: Record<string, unknown>): Partial<AppRecord> {
   const bad = (field: string, what: string): never => {
     throw new RefusedError(
       `app/${name} in Consul's KV store: field ${field}: ${what}: ${shown(doc[field])}`,

@@ -27,10 +27,15 @@ export function isIpAddress(value: unknown): value is string {
   return typeof value === "string" && isIP(value) !== 0;
 }
 
+/** A volume name: a letter or digit, then docker's name characters `[A-Za-z0-9_.-]`. */
+export function isVolumeName(value: unknown): value is string {
+  return typeof value === "string" && VOLUME.test(value);
+}
+
 /** A volume of the compose project `project`: `<project>_<name>`, docker's name characters. */
 export function isProjectVolume(value: unknown, project: string): value is string {
-  return typeof value === "string" && value.startsWith(`${project}_`) &&
-    value.length > project.length + 1 && VOLUME.test(value);
+  return isVolumeName(value) && value.startsWith(`${project}_`) &&
+    value.length > project.length + 1;
 }
 
 /** Quotes a value for an error message (JSON, cut at 80 characters). */
