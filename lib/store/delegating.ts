@@ -9,6 +9,7 @@ import type {
   CreateOptions,
   EphemeralHandle,
   Lock,
+  ReadOptions,
   SessionState,
   Store,
   StoredNode,
@@ -37,8 +38,8 @@ export class DelegatingStore implements Store {
   }
 
   /** As the wrapped store's. */
-  get(path: string): Promise<StoredNode | null> {
-    return this.inner.get(path);
+  get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return this.inner.get(path, options);
   }
 
   /** As the wrapped store's. */

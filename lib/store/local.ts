@@ -36,6 +36,7 @@ import {
   type CreateOptions,
   type EphemeralHandle,
   type Lock,
+  type ReadOptions,
   type SessionState,
   type Store,
   type StoredNode,
@@ -119,9 +120,15 @@ export class LocalStore implements Store {
 
   // ---- Store ----
 
-  /** Reads one node, or null. */
-  async get(path: string): Promise<StoredNode | null> {
-    return (await this.getMany([path]))[0];
+  /** Reads one node, or null (with `dataOnly`, its children are not looked up). */
+  get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    try {
+      validatePath(path);
+      const children = !options?.dataOnly;
+      return Promise.resolve(this.#db.read((dead) => this.#db.nodes.stored(path, dead, children)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Reads many nodes from one snapshot of the file. */

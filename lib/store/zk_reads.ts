@@ -17,7 +17,7 @@ import {
   type ReadResult,
 } from "./zk_multi_read.ts";
 import type { Buffer } from "node:buffer";
-import { type StoredNode, StoreError } from "./types.ts";
+import { type ReadOptions, type StoredNode, StoreError } from "./types.ts";
 import { validatePath } from "./path.ts";
 import { toStoreError, zk, type ZkStat } from "./zk_client.ts";
 import { isCode, isZero, type ZkConnection } from "./zk_connection.ts";
@@ -47,9 +47,11 @@ export class ZkReads {
     this.#conn = conn;
   }
 
-  /** Reads one node, or null. */
-  async get(path: string): Promise<StoredNode | null> {
-    return (await this.getMany([path]))[0];
+  /** Reads one node, or null; with `dataOnly`, one `getData` request and no children. */
+  async get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    if (!options?.dataOnly) return (await this.getMany([path]))[0];
+    validatePath(path);
+    return await this.#read(path, false);
   }
 
   /**
@@ -173,7 +175,8 @@ export class ZkReads {
     return undefined;
   }
 
-  async #read(path: string): Promise<StoredNode | null> {
+  /** One node by plain requests: `getData`, then (`withChildren`, when it has any) `getChildren`. */
+  async #read(path: string, withChildren = true): Promise<StoredNode | null> {
     const abs = this.#conn.abs(path);
     try {
       const [data, stat] = await this.#conn.request<[Buffer | undefined, ZkStat]>(
@@ -181,11 +184,13 @@ export class ZkReads {
         path,
         (c, done) => c.getData(abs, undefined, (e, data, stat) => done(e, [data, stat as ZkStat])),
       );
-      const children = stat.numChildren === 0 ? [] : await this.#conn.request<string[]>(
-        "getChildren",
-        path,
-        (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
-      );
+      const children = !withChildren || stat.numChildren === 0
+        ? []
+        : await this.#conn.request<string[]>(
+          "getChildren",
+          path,
+          (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
+        );
       return {
         data: data === undefined || data === null ? "" : data.toString("utf8"),
         version: stat.version,
