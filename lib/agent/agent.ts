@@ -13,7 +13,12 @@
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
-import { HOSTS_PATH as HOSTS, sameVersion, showVersion } from "../sync/cluster_version.ts";
+import {
+  HOSTS_PATH as HOSTS,
+  readClusterVersion,
+  sameVersion,
+  showVersion,
+} from "../sync/cluster_version.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
@@ -83,7 +88,7 @@ export interface HostPlan {
 export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const host = await readIdentity(options.root, options.hostName);
   const hostVersion = await readHostVersion(options.root);
-  const cluster = await clusterVersion(options.store);
+  const cluster = await readClusterVersion(options.store);
   const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
   checkDeployments(desired);
@@ -146,7 +151,7 @@ export class Agent {
     const version = await readHostVersion(root);
     const registered = await registerHost(store, host, version, hostProperties);
     const agent = new Agent(options, host, registered.version, registered.handle);
-    const hosts = await store.get(HOSTS);
+    const hosts = await store.get(HOSTS, { dataOnly: true });
     agent.#observe(hosts?.data ?? "", hosts?.version ?? -1);
     options.logger.info(
       `Agent starting, cluster ${show(agent.#cluster)}, host ${show(registered.version)}`,
@@ -279,7 +284,8 @@ export class Agent {
         store,
         host: this.host,
         logger,
-        shouldAbandon: async () => this.#cluster === null || await clusterVersion(store) === null,
+        shouldAbandon: async () =>
+          this.#cluster === null || await readClusterVersion(store) === null,
         onWait: (what) => this.#status.write(version, what),
         signal: this.#stopping.signal,
       });
@@ -371,12 +377,6 @@ export class Agent {
     this.#stopped = true;
     await this.#report.stopCluster(error);
   }
-}
-
-/** The cluster version as the store has it now (a fresh read, not the watched value). */
-async function clusterVersion(store: Store): Promise<Value> {
-  const hosts = await store.get(HOSTS);
-  return hosts === null ? null : decodeProperties(hosts.data).version ?? null;
 }
 
 function show(version: Value | undefined): string {

@@ -161,7 +161,7 @@ export async function readDeploymentIndex(
     seen = { version: decodeProperties(hosts.data).version ?? null, stat: hosts.version };
     headNode = node;
   } else {
-    headNode = await store.get(DEPLOYMENT_INDEX);
+    headNode = await store.get(DEPLOYMENT_INDEX, { dataOnly: true });
   }
   const head = parseHead(headNode);
   const why = whyNotCurrent(head, seen);

@@ -179,7 +179,7 @@ export async function planIndexInvalidate(
   root: string,
   reason: string,
 ): Promise<StoreOp[]> {
-  const head = parseHead(await store.get(root));
+  const head = parseHead(await store.get(root, { dataOnly: true }));
   if (typeof head === "string" || !head.valid) return [];
   return [{
     op: "set",

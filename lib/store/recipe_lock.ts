@@ -79,7 +79,7 @@ export async function acquireRecipeLock(
 ): Promise<RecipeLock> {
   const prefix = `${crypto.randomUUID().replaceAll("-", "")}${LOCK_NODE_NAME}`;
   await retrying(async () => {
-    if (await store.get(path) !== null) return;
+    if (await store.get(path, { dataOnly: true }) !== null) return;
     await store.create(path, "", { parents: true }).catch((error) => {
       if (!isCode(error, "NODE_EXISTS")) throw error;
     });
