@@ -278,8 +278,9 @@ export class Agent {
           logger.info(`DEBUG: ${stage}`);
         }
       }
-      // Role controller: hosts of the role deploy one at a time under the role lock (no app locks),
-      // and a deployment whose starting-deployments ran is completed, never abandoned.
+      // Role controller: hosts of the role deploy one at a time under the role lock (app locks are
+      // taken inside it too), and a deployment whose starting-deployments ran is completed, never
+      // abandoned.
       const roleRun = new ControllerRun({
         store,
         host: this.host,
