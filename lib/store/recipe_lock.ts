@@ -85,13 +85,14 @@ export async function acquireRecipeLock(
       if (!isCode(error, "NODE_EXISTS")) throw error;
     });
   });
-  let node: string | null = null;
+  // Contend at once: the prefix is new, so no node of ours can be there to find yet (and
+  // `createContender` finds the node of its own unanswered create).
+  let node = await createContender(store, path, prefix, options.identifier ?? "");
   let told = false;
   for (;;) {
     const children = await retrying(async () => (await store.get(path))?.children ?? []);
-    node ??= children.find((c) => c.startsWith(prefix)) ?? null; // made by an unanswered create
-    if (node === null || !children.includes(node)) {
-      // First try, or our node went with an expired session: contend (again).
+    if (!children.includes(node)) {
+      // Our node went with an expired session: contend again.
       node = await createContender(store, path, prefix, options.identifier ?? "");
       continue;
     }
