@@ -92,7 +92,7 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
   checkDeployments(desired);
-  const { steps } = await planHostSteps(options.store, options.root, host, desired);
+  const steps = await planHostSteps(options.store, options.root, host, desired);
   return { host, clusterVersion: cluster, hostVersion, steps };
 }
 
@@ -272,7 +272,7 @@ export class Agent {
     try {
       const desired = await this.#source.read(this.host, { version, stat });
       checkDeployments(desired); // values from the store, checked before anything is done
-      const { steps } = await planHostSteps(store, root, this.host, desired);
+      const steps = await planHostSteps(store, root, this.host, desired);
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {
           logger.info(`DEBUG: ${stage}`);
