@@ -43,8 +43,8 @@ export class DelegatingStore implements Store {
   }
 
   /** As the wrapped store's. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.inner.getMany(paths);
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
+    return this.inner.getMany(paths, options);
   }
 
   /** As the wrapped store's. */

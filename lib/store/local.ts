@@ -121,22 +121,17 @@ export class LocalStore implements Store {
   // ---- Store ----
 
   /** Reads one node, or null (with `dataOnly`, its children are not looked up). */
-  get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
-    try {
-      validatePath(path);
-      const children = !options?.dataOnly;
-      return Promise.resolve(this.#db.read((dead) => this.#db.nodes.stored(path, dead, children)));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return (await this.getMany([path], options))[0];
   }
 
-  /** Reads many nodes from one snapshot of the file. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  /** Reads many nodes from one snapshot of the file (with `dataOnly`, without children). */
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
     try {
       for (const path of paths) validatePath(path);
+      const children = !options?.dataOnly;
       return Promise.resolve(
-        this.#db.read((dead) => paths.map((path) => this.#db.nodes.stored(path, dead))),
+        this.#db.read((dead) => paths.map((path) => this.#db.nodes.stored(path, dead, children))),
       );
     } catch (error) {
       return Promise.reject(error);

@@ -253,8 +253,11 @@ export class RetryingReads extends DelegatingStore {
   }
 
   /** Reads many nodes (retried). */
-  override getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.#watch.run(() => this.inner.getMany(paths));
+  override getMany(
+    paths: readonly string[],
+    options?: ReadOptions,
+  ): Promise<(StoredNode | null)[]> {
+    return this.#watch.run(() => this.inner.getMany(paths, options));
   }
 
   /** Stops following the store's state and closes it. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-/** How {@linkcode Store.get} reads a node. */
+/** How {@linkcode Store.get} and {@linkcode Store.getMany} read nodes. */
 export interface ReadOptions {
   /**
    * Read only the node's data, version and existence: the node has no `children` (an empty
@@ -112,8 +112,11 @@ export interface Store {
   readonly description: string;
   /** Reads one node, or null when it does not exist (with `dataOnly`, without its children). */
   get(path: string, options?: ReadOptions): Promise<StoredNode | null>;
-  /** Reads many nodes with all requests in flight at once (pipelined); null for missing ones. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]>;
+  /**
+   * Reads many nodes with all requests in flight at once (pipelined); null for missing ones
+   * (with `dataOnly`, without their children).
+   */
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]>;
   /**
    * Creates a node; its parent must exist unless `parents` (then missing parents get "").
    * With `sequential`, the store appends a 10-digit, zero-padded counter kept per parent (as

@@ -47,52 +47,60 @@ export class ZkReads {
     this.#conn = conn;
   }
 
-  /** Reads one node, or null; with `dataOnly`, one `getData` request and no children. */
+  /** Reads one node, or null (see {@linkcode getMany}). */
   async get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
-    if (!options?.dataOnly) return (await this.getMany([path]))[0];
-    validatePath(path);
-    return await this.#read(path, false);
+    return (await this.getMany([path], options))[0];
   }
 
   /**
    * Reads many nodes with every request in flight at once: `multiRead` batches of `getData`,
    * each followed by a batch of `getChildren` for the nodes whose stat says they have children
-   * (most nodes of a cluster tree are leaves). Without `multiRead`, one request per node.
+   * (most nodes of a cluster tree are leaves; with `dataOnly`, none). Without `multiRead`, one
+   * request per node (two for a node with children, unless `dataOnly`).
    */
-  async getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  async getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
     for (const path of paths) validatePath(path);
+    const withChildren = !options?.dataOnly;
     if (this.#multiRead) {
       try {
-        return await this.#readBatches(paths);
+        return await this.#readBatches(paths, withChildren);
       } catch (error) {
         // A server older than 3.6 refuses `multiRead` and drops the connection: read again
         // node by node (requests wait for the reconnect).
         if (this.#multiRead || !isCode(error, "CONNECTION")) throw error;
       }
     }
-    return await Promise.all(paths.map((path) => this.#read(path)));
+    return await Promise.all(paths.map((path) => this.#read(path, withChildren)));
   }
 
   /** Reads `paths` in `multiRead` batches, all in flight at once. */
-  async #readBatches(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  async #readBatches(
+    paths: readonly string[],
+    withChildren: boolean,
+  ): Promise<(StoredNode | null)[]> {
     const nodes: (StoredNode | null)[] = new Array(paths.length).fill(null);
     const batches: Promise<void>[] = [];
     for (let start = 0; start < paths.length; start += READ_BATCH) {
-      batches.push(this.#readBatch(paths.slice(start, start + READ_BATCH), nodes, start));
+      const batch = paths.slice(start, start + READ_BATCH);
+      batches.push(this.#readBatch(batch, nodes, start, withChildren));
     }
     await Promise.all(batches);
     return nodes;
   }
 
-  /** Reads `paths` into `nodes` from `offset` on: one `multiRead` of data, one of children. */
+  /**
+   * Reads `paths` into `nodes` from `offset` on: one `multiRead` of data, one of children
+   * (`withChildren`, for the nodes that have any).
+   */
   async #readBatch(
     paths: readonly string[],
     nodes: (StoredNode | null)[],
     offset: number,
+    withChildren: boolean,
   ): Promise<void> {
     const data = await this.#multiReadOps(GET_DATA, paths);
     if (data === undefined) {
-      const read = await Promise.all(paths.map((path) => this.#read(path)));
+      const read = await Promise.all(paths.map((path) => this.#read(path, withChildren)));
       read.forEach((node, i) => nodes[offset + i] = node);
       return;
     }
@@ -105,7 +113,7 @@ export class ZkReads {
           ephemeral: result.stat.ephemeralOwner !== 0n,
           children: [],
         };
-        if (result.stat.numChildren > 0) parents.push(i);
+        if (withChildren && result.stat.numChildren > 0) parents.push(i);
       } else if (result.type !== ERROR || result.err !== ZK_NO_NODE) {
         throw resultError(result, "getData", paths[i]);
       }

@@ -123,8 +123,8 @@ export class ZooKeeperStore implements Store {
   }
 
   /** Reads many nodes with every request in flight at once (see `zk_reads.ts`). */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.#reads.getMany(paths);
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
+    return this.#reads.getMany(paths, options);
   }
 
   /**

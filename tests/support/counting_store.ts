@@ -29,8 +29,11 @@ export class CountingStore extends DelegatingStore {
   }
 
   /** Counted. */
-  override getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  override getMany(
+    paths: readonly string[],
+    options?: ReadOptions,
+  ): Promise<(StoredNode | null)[]> {
     this.reads.push([...paths]);
-    return super.getMany(paths);
+    return super.getMany(paths, options);
   }
 }

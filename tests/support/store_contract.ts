@@ -300,7 +300,7 @@ export async function storeContract(
   );
 
   await t.step(
-    "a data-only get reads data, version, ephemeral and existence, never the children",
+    "a data-only get or getMany reads data, version, ephemeral and existence, never children",
     () =>
       withStores(factory, 1, async (store) => {
         const path = `${prefix}/data-only-get/node`;
@@ -323,6 +323,15 @@ export async function storeContract(
         });
         assert.equal(await store.get(`${path}/missing`, { dataOnly: true }), null);
         await rejectsWith(store.get("relative", { dataOnly: true }), "INVALID");
+        const many = await store.getMany([path, `${path}/missing`, `${path}/eph`], {
+          dataOnly: true,
+        });
+        assert.deepEqual(many.map((node) => node && [node.data, node.children]), [
+          ["b", []],
+          null,
+          ["e", []],
+        ]);
+        assert.deepEqual((await store.getMany([path]))[0]?.children, ["child", "eph"]);
       }),
   );
 
