@@ -156,7 +156,7 @@ export async function readDeploymentIndex(
 ): Promise<IndexRead> {
   let headNode: StoredNode | null;
   if (seen === undefined) {
-    const [hosts, node] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX]);
+    const [hosts, node] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX], { dataOnly: true });
     if (hosts === null) return { source: "none", reason: `no ${HOSTS_PATH} node` };
     seen = { version: decodeProperties(hosts.data).version ?? null, stat: hosts.version };
     headNode = node;
