@@ -13,7 +13,12 @@
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
-import { HOSTS_PATH as HOSTS, sameVersion, showVersion } from "../sync/cluster_version.ts";
+import {
+  HOSTS_PATH as HOSTS,
+  readClusterVersion,
+  sameVersion,
+  showVersion,
+} from "../sync/cluster_version.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
@@ -83,11 +88,11 @@ export interface HostPlan {
 export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const host = await readIdentity(options.root, options.hostName);
   const hostVersion = await readHostVersion(options.root);
-  const cluster = await clusterVersion(options.store);
+  const cluster = await readClusterVersion(options.store);
   const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
   checkDeployments(desired);
-  const { steps } = await planHostSteps(options.store, options.root, host, desired);
+  const steps = await planHostSteps(options.store, options.root, host, desired);
   return { host, clusterVersion: cluster, hostVersion, steps };
 }
 
@@ -146,7 +151,7 @@ export class Agent {
     const version = await readHostVersion(root);
     const registered = await registerHost(store, host, version, hostProperties);
     const agent = new Agent(options, host, registered.version, registered.handle);
-    const hosts = await store.get(HOSTS);
+    const hosts = await store.get(HOSTS, { dataOnly: true });
     agent.#observe(hosts?.data ?? "", hosts?.version ?? -1);
     options.logger.info(
       `Agent starting, cluster ${show(agent.#cluster)}, host ${show(registered.version)}`,
@@ -267,19 +272,21 @@ export class Agent {
     try {
       const desired = await this.#source.read(this.host, { version, stat });
       checkDeployments(desired); // values from the store, checked before anything is done
-      const { steps } = await planHostSteps(store, root, this.host, desired);
+      const steps = await planHostSteps(store, root, this.host, desired);
       if (steps.length === 0) {
         for (const stage of ["got deployments", "remove old deployments", "update software"]) {
           logger.info(`DEBUG: ${stage}`);
         }
       }
-      // Role controller: hosts of the role deploy one at a time under the role lock (no app locks),
-      // and a deployment whose starting-deployments ran is completed, never abandoned.
+      // Role controller: hosts of the role deploy one at a time under the role lock (app locks are
+      // taken inside it too), and a deployment whose starting-deployments ran is completed, never
+      // abandoned.
       const roleRun = new ControllerRun({
         store,
         host: this.host,
         logger,
-        shouldAbandon: async () => this.#cluster === null || await clusterVersion(store) === null,
+        shouldAbandon: async () =>
+          this.#cluster === null || await readClusterVersion(store) === null,
         onWait: (what) => this.#status.write(version, what),
         signal: this.#stopping.signal,
       });
@@ -371,12 +378,6 @@ export class Agent {
     this.#stopped = true;
     await this.#report.stopCluster(error);
   }
-}
-
-/** The cluster version as the store has it now (a fresh read, not the watched value). */
-async function clusterVersion(store: Store): Promise<Value> {
-  const hosts = await store.get(HOSTS);
-  return hosts === null ? null : decodeProperties(hosts.data).version ?? null;
 }
 
 function show(version: Value | undefined): string {

@@ -23,8 +23,7 @@
 import type { Logger } from "../log.ts";
 import { acquireRecipeLock } from "../store/recipe_lock.ts";
 import type { Store } from "../store/types.ts";
-import { HOSTS_PATH, sameVersion } from "../sync/cluster_version.ts";
-import { decodeProperties } from "../tree/codec.ts";
+import { readClusterVersion, sameVersion } from "../sync/cluster_version.ts";
 import type { Value } from "../tree/model.ts";
 import type { Deployment } from "./deployments.ts";
 import { AbandonedError } from "./execute.ts";
@@ -110,8 +109,7 @@ export async function guardDeploy(
     }
   });
   try {
-    const hosts = await o.store.get(HOSTS_PATH);
-    const current = hosts === null ? null : decodeProperties(hosts.data).version ?? null;
+    const current = await readClusterVersion(o.store);
     if (!sameVersion(current, o.version) && (o.mayAbandon?.() ?? true)) {
       throw new AbandonedError(current);
     }

@@ -156,12 +156,12 @@ export async function readDeploymentIndex(
 ): Promise<IndexRead> {
   let headNode: StoredNode | null;
   if (seen === undefined) {
-    const [hosts, node] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX]);
+    const [hosts, node] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX], { dataOnly: true });
     if (hosts === null) return { source: "none", reason: `no ${HOSTS_PATH} node` };
     seen = { version: decodeProperties(hosts.data).version ?? null, stat: hosts.version };
     headNode = node;
   } else {
-    headNode = await store.get(DEPLOYMENT_INDEX);
+    headNode = await store.get(DEPLOYMENT_INDEX, { dataOnly: true });
   }
   const head = parseHead(headNode);
   const why = whyNotCurrent(head, seen);

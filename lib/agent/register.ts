@@ -50,7 +50,7 @@ export async function registerHost(
   properties: (host: HostIdentity, version: Value) => Properties,
 ): Promise<Registration> {
   const path = `${HOSTS_PATH}/${host.id}`;
-  if (await store.get(HOSTS_PATH) === null) {
+  if (await store.get(HOSTS_PATH, { dataOnly: true }) === null) {
     await store.create(HOSTS_PATH, "").catch((error) => {
       if (!isCode(error, "NODE_EXISTS")) throw error;
     });

@@ -86,7 +86,7 @@ export async function readRoleController(
 ): Promise<RoleController | null> {
   if (host.role === null) return null;
   const path = roleNodePath(host.role);
-  const node = await store.get(path);
+  const node = await store.get(path, { dataOnly: true });
   if (node === null) return null;
   return controllerFrom(host.role, path, decodeProperties(node.data));
 }

@@ -79,11 +79,10 @@ export async function planHostSteps(
   root: string,
   host: HostIdentity,
   desired: readonly Deployment[],
-): Promise<{ steps: Step[]; controller: RoleController | null }> {
+): Promise<Step[]> {
   const controller = await readRoleController(store, host);
   const installed = await scanInstalled(root);
-  const steps = planWithController(desired, installed, controller, await scanControllers(root));
-  return { steps, controller };
+  return planWithController(desired, installed, controller, await scanControllers(root));
 }
 
 /** The index after the last undeploy, package or checkout step. */

@@ -9,6 +9,7 @@ import type {
   CreateOptions,
   EphemeralHandle,
   Lock,
+  ReadOptions,
   SessionState,
   Store,
   StoredNode,
@@ -37,13 +38,13 @@ export class DelegatingStore implements Store {
   }
 
   /** As the wrapped store's. */
-  get(path: string): Promise<StoredNode | null> {
-    return this.inner.get(path);
+  get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return this.inner.get(path, options);
   }
 
   /** As the wrapped store's. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.inner.getMany(paths);
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
+    return this.inner.getMany(paths, options);
   }
 
   /** As the wrapped store's. */

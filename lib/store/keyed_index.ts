@@ -179,7 +179,7 @@ export async function planIndexInvalidate(
   root: string,
   reason: string,
 ): Promise<StoreOp[]> {
-  const head = parseHead(await store.get(root));
+  const head = parseHead(await store.get(root, { dataOnly: true }));
   if (typeof head === "string" || !head.valid) return [];
   return [{
     op: "set",
@@ -203,7 +203,10 @@ export async function readIndexKeys(
 ): Promise<Map<string, string | null> | string> {
   const gen = `${root}/${head.generation}`;
   const named = keys.filter(isIndexKey);
-  const nodes = await store.getMany([...named.map((key) => `${gen}/${key}`), gen]);
+  // Data only: the generation node lists every key of the index (one per host, name and role).
+  const nodes = await store.getMany([...named.map((key) => `${gen}/${key}`), gen], {
+    dataOnly: true,
+  });
   if (nodes[named.length] === null) return `index generation ${head.generation} is gone`;
   const texts = new Map<string, string | null>(keys.map((key) => [key, null]));
   const more: { key: string; parts: number; first: string }[] = [];
@@ -222,7 +225,7 @@ export async function readIndexKeys(
     const paths = more.flatMap(({ key, parts }) =>
       Array.from({ length: parts - 1 }, (_, i) => `${gen}/${key}/${i + 1}`)
     );
-    const chunks = await store.getMany([...paths, gen]);
+    const chunks = await store.getMany([...paths, gen], { dataOnly: true });
     if (chunks[paths.length] === null) return `index generation ${head.generation} is gone`;
     let at = 0;
     for (const { key, parts, first } of more) {

@@ -36,6 +36,7 @@ import {
   type CreateOptions,
   type EphemeralHandle,
   type Lock,
+  type ReadOptions,
   type SessionState,
   type Store,
   type StoredNode,
@@ -119,17 +120,18 @@ export class LocalStore implements Store {
 
   // ---- Store ----
 
-  /** Reads one node, or null. */
-  async get(path: string): Promise<StoredNode | null> {
-    return (await this.getMany([path]))[0];
+  /** Reads one node, or null (with `dataOnly`, its children are not looked up). */
+  async get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return (await this.getMany([path], options))[0];
   }
 
-  /** Reads many nodes from one snapshot of the file. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  /** Reads many nodes from one snapshot of the file (with `dataOnly`, without children). */
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
     try {
       for (const path of paths) validatePath(path);
+      const children = !options?.dataOnly;
       return Promise.resolve(
-        this.#db.read((dead) => paths.map((path) => this.#db.nodes.stored(path, dead))),
+        this.#db.read((dead) => paths.map((path) => this.#db.nodes.stored(path, dead, children))),
       );
     } catch (error) {
       return Promise.reject(error);

@@ -89,11 +89,14 @@ export class NodeTable {
     return row as unknown as NodeRow;
   }
 
-  /** The node as a {@linkcode StoredNode}, hiding ephemerals of dead owners. */
-  stored(path: string, dead: DeadCheck): StoredNode | null {
+  /**
+   * The node as a {@linkcode StoredNode}, hiding ephemerals of dead owners; without
+   * `withChildren`, its `children` are not looked up (left empty).
+   */
+  stored(path: string, dead: DeadCheck, withChildren = true): StoredNode | null {
     const node = this.row(path);
     if (node === undefined || (node.owner !== null && dead(node.owner))) return null;
-    const children = this.#children.all(path)
+    const children = !withChildren ? [] : this.#children.all(path)
       .filter((child) => child.owner === null || !dead(String(child.owner)))
       .map((child) => baseName(String(child.path)))
       .sort();

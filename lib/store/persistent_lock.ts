@@ -10,6 +10,7 @@
  */
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { type Store, StoreError } from "./types.ts";
+import { untilGone } from "./until_gone.ts";
 
 /** The prefix of request nodes. */
 export const REQUEST_PREFIX = "lr-";
@@ -122,7 +123,7 @@ export async function acquirePersistentLock(
       told = true;
       options.onWait?.(requests[0]);
     }
-    await gone(store, `${path}/${requests[index - 1].name}`, options.signal);
+    await untilGone(store, `${path}/${requests[index - 1].name}`, options.signal);
   }
   return {
     path,
@@ -151,23 +152,4 @@ function safeDecode(data: string) {
   } catch {
     return {};
   }
-}
-
-/** Resolves when the node at `path` no longer exists, or `signal` aborts. */
-function gone(store: Store, path: string, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener("abort", finish);
-      queueMicrotask(() => stop()); // the first call may come before `stop` is assigned
-      resolve();
-    };
-    signal?.addEventListener("abort", finish);
-    const stop = store.watch(path, (node) => {
-      if (node === null) finish();
-    }, { dataOnly: true });
-    if (signal?.aborted) finish();
-  });
 }

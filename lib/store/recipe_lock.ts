@@ -14,6 +14,7 @@
  * @module
  */
 import { type Lock, type Store, StoreError } from "./types.ts";
+import { untilGone } from "./until_gone.ts";
 
 /** The part of a contender's name before its sequence number (kazoo's `_NODE_NAME`). */
 export const LOCK_NODE_NAME = "__lock__";
@@ -79,18 +80,19 @@ export async function acquireRecipeLock(
 ): Promise<RecipeLock> {
   const prefix = `${crypto.randomUUID().replaceAll("-", "")}${LOCK_NODE_NAME}`;
   await retrying(async () => {
-    if (await store.get(path) !== null) return;
+    if (await store.get(path, { dataOnly: true }) !== null) return;
     await store.create(path, "", { parents: true }).catch((error) => {
       if (!isCode(error, "NODE_EXISTS")) throw error;
     });
   });
-  let node: string | null = null;
+  // Contend at once: the prefix is new, so no node of ours can be there to find yet (and
+  // `createContender` finds the node of its own unanswered create).
+  let node = await createContender(store, path, prefix, options.identifier ?? "");
   let told = false;
   for (;;) {
     const children = await retrying(async () => (await store.get(path))?.children ?? []);
-    node ??= children.find((c) => c.startsWith(prefix)) ?? null; // made by an unanswered create
-    if (node === null || !children.includes(node)) {
-      // First try, or our node went with an expired session: contend (again).
+    if (!children.includes(node)) {
+      // Our node went with an expired session: contend again.
       node = await createContender(store, path, prefix, options.identifier ?? "");
       continue;
     }
@@ -105,7 +107,7 @@ export async function acquireRecipeLock(
         options.onWait?.(holder.data, queue[0]);
       }
     }
-    if (!await gone(store, predecessor, options.signal)) {
+    if (!await untilGone(store, predecessor, options.signal)) {
       await held(store, `${path}/${node}`).release();
       throw new StoreError("CLOSED", "stopped waiting for the lock", path);
     }
@@ -134,29 +136,6 @@ async function createContender(
     const found = children.find((c) => c.startsWith(prefix));
     if (found !== undefined) return found;
   }
-}
-
-/**
- * Resolves to true when the node at `path` does not exist (at once if it does not now), or to
- * false when `signal` aborts first.
- */
-function gone(store: Store, path: string, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise<boolean>((resolve) => {
-    let done = false;
-    const finish = (value: boolean) => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener("abort", abort);
-      queueMicrotask(() => stop()); // the first call may come before `stop` is assigned
-      resolve(value);
-    };
-    const abort = () => finish(false);
-    signal?.addEventListener("abort", abort, { once: true });
-    const stop = store.watch(path, (node) => {
-      if (node === null) finish(true);
-    }, { dataOnly: true });
-  });
 }
 
 function held(store: Store, node: string): RecipeLock {

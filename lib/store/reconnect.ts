@@ -10,7 +10,7 @@
  * @module
  */
 import { DelegatingStore } from "./delegating.ts";
-import type { SessionState, Store, StoredNode } from "./types.ts";
+import type { ReadOptions, SessionState, Store, StoredNode } from "./types.ts";
 import { StoreError } from "./types.ts";
 
 /** How long a command waits for a lost store to come back, by default (`--timeout`). */
@@ -248,13 +248,16 @@ export class RetryingReads extends DelegatingStore {
   }
 
   /** Reads one node (retried). */
-  override get(path: string): Promise<StoredNode | null> {
-    return this.#watch.run(() => this.inner.get(path));
+  override get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return this.#watch.run(() => this.inner.get(path, options));
   }
 
   /** Reads many nodes (retried). */
-  override getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.#watch.run(() => this.inner.getMany(paths));
+  override getMany(
+    paths: readonly string[],
+    options?: ReadOptions,
+  ): Promise<(StoredNode | null)[]> {
+    return this.#watch.run(() => this.inner.getMany(paths, options));
   }
 
   /** Stops following the store's state and closes it. */

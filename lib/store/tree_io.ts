@@ -203,7 +203,7 @@ export async function updateProperties(
   change: (current: Properties) => Properties,
 ): Promise<Properties> {
   for (let attempt = 1;; attempt++) {
-    const node = await store.get(path);
+    const node = await store.get(path, { dataOnly: true });
     if (node === null) throw new StoreError("NO_NODE", "cannot update properties, no node", path);
     const next = change(decodeProperties(node.data));
     const data = encodeProperties(next);

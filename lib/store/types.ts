@@ -8,6 +8,16 @@
  * @module
  */
 
+/** How {@linkcode Store.get} and {@linkcode Store.getMany} read nodes. */
+export interface ReadOptions {
+  /**
+   * Read only the node's data, version and existence: the node has no `children` (an empty
+   * list). For readers that need nothing else (the cluster version at `/hosts`): on ZooKeeper
+   * one request instead of two, and no list of children (at `/hosts`, one per host) on the wire.
+   */
+  dataOnly?: boolean;
+}
+
 /** How {@linkcode Store.watch} reads the node it reports. */
 export interface WatchOptions {
   /**
@@ -100,10 +110,13 @@ export class StoreError extends Error {
 export interface Store {
   /** Human-readable description (`zookeeper 127.0.0.1:2181`, `file /var/lib/x.json`). */
   readonly description: string;
-  /** Reads one node, or null when it does not exist. */
-  get(path: string): Promise<StoredNode | null>;
-  /** Reads many nodes with all requests in flight at once (pipelined); null for missing ones. */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]>;
+  /** Reads one node, or null when it does not exist (with `dataOnly`, without its children). */
+  get(path: string, options?: ReadOptions): Promise<StoredNode | null>;
+  /**
+   * Reads many nodes with all requests in flight at once (pipelined); null for missing ones
+   * (with `dataOnly`, without their children).
+   */
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]>;
   /**
    * Creates a node; its parent must exist unless `parents` (then missing parents get "").
    * With `sequential`, the store appends a 10-digit, zero-padded counter kept per parent (as

@@ -17,7 +17,7 @@ import {
   type ReadResult,
 } from "./zk_multi_read.ts";
 import type { Buffer } from "node:buffer";
-import { type StoredNode, StoreError } from "./types.ts";
+import { type ReadOptions, type StoredNode, StoreError } from "./types.ts";
 import { validatePath } from "./path.ts";
 import { toStoreError, zk, type ZkStat } from "./zk_client.ts";
 import { isCode, isZero, type ZkConnection } from "./zk_connection.ts";
@@ -47,50 +47,60 @@ export class ZkReads {
     this.#conn = conn;
   }
 
-  /** Reads one node, or null. */
-  async get(path: string): Promise<StoredNode | null> {
-    return (await this.getMany([path]))[0];
+  /** Reads one node, or null (see {@linkcode getMany}). */
+  async get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return (await this.getMany([path], options))[0];
   }
 
   /**
    * Reads many nodes with every request in flight at once: `multiRead` batches of `getData`,
    * each followed by a batch of `getChildren` for the nodes whose stat says they have children
-   * (most nodes of a cluster tree are leaves). Without `multiRead`, one request per node.
+   * (most nodes of a cluster tree are leaves; with `dataOnly`, none). Without `multiRead`, one
+   * request per node (two for a node with children, unless `dataOnly`).
    */
-  async getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  async getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
     for (const path of paths) validatePath(path);
+    const withChildren = !options?.dataOnly;
     if (this.#multiRead) {
       try {
-        return await this.#readBatches(paths);
+        return await this.#readBatches(paths, withChildren);
       } catch (error) {
         // A server older than 3.6 refuses `multiRead` and drops the connection: read again
         // node by node (requests wait for the reconnect).
         if (this.#multiRead || !isCode(error, "CONNECTION")) throw error;
       }
     }
-    return await Promise.all(paths.map((path) => this.#read(path)));
+    return await Promise.all(paths.map((path) => this.#read(path, withChildren)));
   }
 
   /** Reads `paths` in `multiRead` batches, all in flight at once. */
-  async #readBatches(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  async #readBatches(
+    paths: readonly string[],
+    withChildren: boolean,
+  ): Promise<(StoredNode | null)[]> {
     const nodes: (StoredNode | null)[] = new Array(paths.length).fill(null);
     const batches: Promise<void>[] = [];
     for (let start = 0; start < paths.length; start += READ_BATCH) {
-      batches.push(this.#readBatch(paths.slice(start, start + READ_BATCH), nodes, start));
+      const batch = paths.slice(start, start + READ_BATCH);
+      batches.push(this.#readBatch(batch, nodes, start, withChildren));
     }
     await Promise.all(batches);
     return nodes;
   }
 
-  /** Reads `paths` into `nodes` from `offset` on: one `multiRead` of data, one of children. */
+  /**
+   * Reads `paths` into `nodes` from `offset` on: one `multiRead` of data, one of children
+   * (`withChildren`, for the nodes that have any).
+   */
   async #readBatch(
     paths: readonly string[],
     nodes: (StoredNode | null)[],
     offset: number,
+    withChildren: boolean,
   ): Promise<void> {
     const data = await this.#multiReadOps(GET_DATA, paths);
     if (data === undefined) {
-      const read = await Promise.all(paths.map((path) => this.#read(path)));
+      const read = await Promise.all(paths.map((path) => this.#read(path, withChildren)));
       read.forEach((node, i) => nodes[offset + i] = node);
       return;
     }
@@ -103,7 +113,7 @@ export class ZkReads {
           ephemeral: result.stat.ephemeralOwner !== 0n,
           children: [],
         };
-        if (result.stat.numChildren > 0) parents.push(i);
+        if (withChildren && result.stat.numChildren > 0) parents.push(i);
       } else if (result.type !== ERROR || result.err !== ZK_NO_NODE) {
         throw resultError(result, "getData", paths[i]);
       }
@@ -173,7 +183,8 @@ export class ZkReads {
     return undefined;
   }
 
-  async #read(path: string): Promise<StoredNode | null> {
+  /** One node by plain requests: `getData`, then (`withChildren`, when it has any) `getChildren`. */
+  async #read(path: string, withChildren = true): Promise<StoredNode | null> {
     const abs = this.#conn.abs(path);
     try {
       const [data, stat] = await this.#conn.request<[Buffer | undefined, ZkStat]>(
@@ -181,11 +192,13 @@ export class ZkReads {
         path,
         (c, done) => c.getData(abs, undefined, (e, data, stat) => done(e, [data, stat as ZkStat])),
       );
-      const children = stat.numChildren === 0 ? [] : await this.#conn.request<string[]>(
-        "getChildren",
-        path,
-        (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
-      );
+      const children = !withChildren || stat.numChildren === 0
+        ? []
+        : await this.#conn.request<string[]>(
+          "getChildren",
+          path,
+          (c, done) => c.getChildren(abs, undefined, (e, children) => done(e, children)),
+        );
       return {
         data: data === undefined || data === null ? "" : data.toString("utf8"),
         version: stat.version,

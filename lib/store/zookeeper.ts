@@ -17,6 +17,7 @@ import type {
   CreateOptions,
   EphemeralHandle,
   Lock,
+  ReadOptions,
   SessionState,
   Store,
   StoredNode,
@@ -116,14 +117,14 @@ export class ZooKeeperStore implements Store {
     return this.#conn.connected;
   }
 
-  /** Reads one node, or null. */
-  get(path: string): Promise<StoredNode | null> {
-    return this.#reads.get(path);
+  /** Reads one node, or null (with `dataOnly`, one `getData` request). */
+  get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
+    return this.#reads.get(path, options);
   }
 
   /** Reads many nodes with every request in flight at once (see `zk_reads.ts`). */
-  getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
-    return this.#reads.getMany(paths);
+  getMany(paths: readonly string[], options?: ReadOptions): Promise<(StoredNode | null)[]> {
+    return this.#reads.getMany(paths, options);
   }
 
   /**

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { Store } from "../store/types.ts";
+import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
 
@@ -31,4 +33,13 @@ export function showVersion(version: Value | undefined): string {
 /** Whether two versions are the same (versions are opaque: strings or numbers). */
 export function sameVersion(a: Value | undefined, b: Value | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+}
+
+/**
+ * The cluster version as the store has it now: a fresh, data-only read of `/hosts` (not the list
+ * of hosts under it); None when `/hosts` or its `version` is missing.
+ */
+export async function readClusterVersion(store: Store): Promise<Value> {
+  const hosts = await store.get(HOSTS_PATH, { dataOnly: true });
+  return hosts === null ? null : decodeProperties(hosts.data).version ?? null;
 }

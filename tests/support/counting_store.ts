@@ -5,7 +5,7 @@
  * @module
  */
 import { DelegatingStore } from "../../lib/store/delegating.ts";
-import type { StoredNode } from "../../lib/store/types.ts";
+import type { ReadOptions, StoredNode } from "../../lib/store/types.ts";
 
 /** A {@linkcode Store} that passes everything to another and counts the reads. */
 export class CountingStore extends DelegatingStore {
@@ -23,14 +23,17 @@ export class CountingStore extends DelegatingStore {
   }
 
   /** Counted. */
-  override get(path: string): Promise<StoredNode | null> {
+  override get(path: string, options?: ReadOptions): Promise<StoredNode | null> {
     this.reads.push([path]);
-    return super.get(path);
+    return super.get(path, options);
   }
 
   /** Counted. */
-  override getMany(paths: readonly string[]): Promise<(StoredNode | null)[]> {
+  override getMany(
+    paths: readonly string[],
+    options?: ReadOptions,
+  ): Promise<(StoredNode | null)[]> {
     this.reads.push([...paths]);
-    return super.getMany(paths);
+    return super.getMany(paths, options);
   }
 }

@@ -300,6 +300,42 @@ export async function storeContract(
   );
 
   await t.step(
+    "a data-only get or getMany reads data, version, ephemeral and existence, never children",
+    () =>
+      withStores(factory, 1, async (store) => {
+        const path = `${prefix}/data-only-get/node`;
+        await store.create(path, "a", { parents: true });
+        await store.create(`${path}/child`, "");
+        await store.set(path, "b");
+        assert.deepEqual(await store.get(path, { dataOnly: true }), {
+          data: "b",
+          version: 1,
+          ephemeral: false,
+          children: [],
+        });
+        assert.deepEqual((await store.get(path))?.children, ["child"]);
+        await store.create(`${path}/eph`, "e", { ephemeral: true });
+        assert.deepEqual(await store.get(`${path}/eph`, { dataOnly: true }), {
+          data: "e",
+          version: 0,
+          ephemeral: true,
+          children: [],
+        });
+        assert.equal(await store.get(`${path}/missing`, { dataOnly: true }), null);
+        await rejectsWith(store.get("relative", { dataOnly: true }), "INVALID");
+        const many = await store.getMany([path, `${path}/missing`, `${path}/eph`], {
+          dataOnly: true,
+        });
+        assert.deepEqual(many.map((node) => node && [node.data, node.children]), [
+          ["b", []],
+          null,
+          ["e", []],
+        ]);
+        assert.deepEqual((await store.getMany([path]))[0]?.children, ["child", "eph"]);
+      }),
+  );
+
+  await t.step(
     "tryLock is exclusive across instances, free after release or close",
     () =>
       withStores(factory, 2, async (a, b) => {
