@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Argument, Command, InvalidArgumentError } from "commander";
+import { Argument, Command } from "commander";
+import { parsePositiveSeconds } from "../command/options.ts";
 import { appIdentity } from "../handler/app.ts";
 import { type ConsulApi, defaultConsulUrl, HttpConsul } from "../handler/consul.ts";
 import { EventError } from "../handler/errors.ts";
@@ -58,12 +59,6 @@ interface EventOptions {
   consulTimeout: number;
 }
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
-  return n;
-}
-
 /** Builds `event`. */
 export function eventCommand(): Command {
   return new Command("event")
@@ -75,7 +70,12 @@ export function eventCommand(): Command {
     .argument("<json>", "the payload, a JSON object")
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
     .option("--dry-run", "validate and print what would be fired; fire nothing", false)
-    .option("--consul-timeout <seconds>", "limit of the Consul HTTP request", seconds, 30)
+    .option(
+      "--consul-timeout <seconds>",
+      "limit of the Consul HTTP request",
+      parsePositiveSeconds,
+      30,
+    )
     .addHelpText(
       "after",
       `
