@@ -107,9 +107,13 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     options.log.info(`Another sync is running for ${options.treeDir}`);
     return ok("busy");
   }
+  // Reads (the first decision, the one under the lock, the import's) wait for a lost connection
+  // to come back (up to the timeout) instead of failing.
+  const store = new RetryingReads(options.store, options.timeoutMs);
   try {
-    return await syncLocked(options);
+    return await syncLocked(options, store);
   } finally {
+    store.stop(); // the caller's store stays open
     checkoutLock.release();
   }
 }
@@ -157,11 +161,8 @@ function refusal(
   return undefined;
 }
 
-async function syncLocked(options: SyncOptions): Promise<SyncResult> {
+async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<SyncResult> {
   const { log } = options;
-  // Reads (the first decision, the one under the lock, the import's) wait for a lost connection
-  // to come back (up to the timeout) instead of failing.
-  const store = new RetryingReads(options.store, options.timeoutMs);
   let commit: string;
   try {
     commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
