@@ -8,7 +8,7 @@ import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import { decodeProperties } from "../lib/tree/codec.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
-import type { Store } from "../lib/store/types.ts";
+import type { SessionState, Store } from "../lib/store/types.ts";
 import { CountingStore } from "./support/counting_store.ts";
 import { makeRepo } from "./support/git_repo.ts";
 import { STORE_KINDS } from "./support/stores.ts";
@@ -54,3 +54,48 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+/** Counts the state listeners subscribed through it and not yet unsubscribed. */
+class ListenerCount extends CountingStore {
+  listening = 0;
+
+  override onState(listener: (state: SessionState) => void): () => void {
+    const unsubscribe = super.onState(listener);
+    this.listening++;
+    let done = false;
+    return () => {
+      if (!done) this.listening--;
+      done = true;
+      unsubscribe();
+    };
+  }
+}
+
+Deno.test("sync leaves no state listener on the store it was given", options, async () => {
+  const fixture = await STORE_KINDS.find((kind) => kind.name === "local")!.make();
+  const work = await Deno.makeTempDir({ prefix: "clusterdeploy-sync-reads-" });
+  try {
+    const store = new ListenerCount(await fixture.open());
+    try {
+      const repo = await makeRepo(work);
+      await repo.write("a.zk", "/a : z4m\n  version = '1'\n  /deploy\n    /host0\n");
+      await repo.commit("a");
+      await sync(store, repo.path, work);
+      equal(store.listening, 0);
+      const again = await syncRepository({
+        store,
+        runner: new RealRunner(),
+        log: memoryLogger(),
+        repoUrl: repo.path,
+        treeDir: `${work}/trees`,
+      });
+      equal(again.status, "up-to-date");
+      equal(store.listening, 0);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await fixture.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});

@@ -5,8 +5,8 @@
  * @module
  */
 import { Argument, Command } from "commander";
+import { parsePositiveSeconds } from "../command/options.ts";
 import { appIdentity } from "../handler/app.ts";
-import { positiveSeconds } from "../handler/cli.ts";
 import { type ConsulApi, HttpConsul } from "../handler/consul.ts";
 import { defaultConsulUrl, EVENT_NAMES } from "../handler/defaults.ts";
 import { EventError } from "../handler/errors.ts";
@@ -70,7 +70,12 @@ export function eventCommand(): Command {
     .argument("<json>", "the payload, a JSON object")
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
     .option("--dry-run", "validate and print what would be fired; fire nothing", false)
-    .option("--consul-timeout <seconds>", "limit of the Consul HTTP request", positiveSeconds, 30)
+    .option(
+      "--consul-timeout <seconds>",
+      "limit of the Consul HTTP request",
+      parsePositiveSeconds,
+      30,
+    )
     .addHelpText(
       "after",
       `

@@ -14,7 +14,7 @@ import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agen
 import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
 import { CliError } from "../command/run.ts";
 import { addStoreOption } from "../command/options.ts";
-import { openStoreForCli } from "../command/open_store.ts";
+import { withStore } from "../command/open_store.ts";
 
 /** What a monitor run needs. */
 export interface MonitorOptions {
@@ -99,12 +99,11 @@ export function monitorCommand(): Command {
       const error = seconds(opts.error, "--error");
       let result: { code: number; line: string };
       try {
-        const store = await openStoreForCli(opts.store, { mustExist: true, readOnly: true });
-        try {
-          result = await runMonitor(store, { ...opts, warn, error });
-        } finally {
-          await store.close();
-        }
+        result = await withStore(
+          opts.store,
+          (store) => runMonitor(store, { ...opts, warn, error }),
+          { mustExist: true, readOnly: true },
+        );
       } catch (failure) {
         result = { code: CRITICAL, line: `DEPLOY CRITICAL: ${message(failure)}` };
       }

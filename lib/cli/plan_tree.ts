@@ -6,8 +6,8 @@
  * @module
  */
 import type { Runner } from "../proc/types.ts";
-import { readTree } from "../store/tree_io.ts";
-import { type Store, StoreError } from "../store/types.ts";
+import { readTopLevel } from "../store/tree_io.ts";
+import type { Store } from "../store/types.ts";
 import { HOSTS_PATH, sameVersion, showVersion } from "../sync/cluster_version.ts";
 import { decideSync } from "../sync/decide.ts";
 import { updateCheckout } from "../sync/git.ts";
@@ -16,7 +16,7 @@ import { planImport } from "../sync/plan.ts";
 import { listTreeFiles, readDesiredTree } from "../sync/tree_files.ts";
 import { applyOps } from "../tree/apply.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
-import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
+import type { TreeNode, Value } from "../tree/model.ts";
 import type { FleetStatus } from "./fleet_status.ts";
 import { CliError } from "../command/run.ts";
 
@@ -56,23 +56,6 @@ export interface TreePlan {
   desired: TreeNode;
 }
 
-/** Reads every top-level subtree but `/hosts` (and ZooKeeper's own), ephemeral nodes included. */
-export async function readLiveTree(store: Store): Promise<TreeNode> {
-  const top = await store.get("/");
-  const root = emptyNode();
-  const names = (top?.children ?? []).filter((name) => !NOT_TREE.has(name));
-  const trees = await Promise.all(names.map(async (name) => {
-    try {
-      return await readTree(store, joinPath("/", name), { ephemeral: true });
-    } catch (error) {
-      if (error instanceof StoreError && error.code === "NO_NODE") return undefined;
-      throw error;
-    }
-  }));
-  for (const tree of trees) if (tree !== undefined) root.children.set(tree.name, tree);
-  return root;
-}
-
 /** Plans the tree part: the live tree alone, or what a sync of `source` would change. */
 export async function planTree(
   store: Store,
@@ -80,7 +63,7 @@ export async function planTree(
   runner: Runner,
   source: RepoSource | undefined,
 ): Promise<TreePlan> {
-  const live = await readLiveTree(store);
+  const live = await readTopLevel(store, NOT_TREE);
   const clusterVersion = fleet.version;
   if (source === undefined) {
     return {

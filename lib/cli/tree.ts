@@ -4,7 +4,7 @@
  * @module
  */
 import { Command } from "commander";
-import { applyStoreOps, readTree, toStoreOps } from "../store/tree_io.ts";
+import { applyStoreOps, readTree, readTrees, toStoreOps } from "../store/tree_io.ts";
 import { invalidateDeploymentIndexOps } from "../agent/deployment_index.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
@@ -57,8 +57,8 @@ export function treeCommand(): Command {
   ).action(async (path: string, opts: { store: string; ephemeral: boolean; timeout: number }) => {
     const at = normalisePath(path);
     await withStore(opts.store, async (store) => {
-      if (await store.get(at) === null) throw new CliError(`no node at ${at}`);
-      const node = await readTree(store, at, { ephemeral: opts.ephemeral });
+      const [node] = await readTrees(store, [at], { ephemeral: opts.ephemeral });
+      if (node === null) throw new CliError(`no node at ${at}`);
       // Printed under its full path as its name, as `print_tree('/hosts')` shows it.
       const named = { ...node, name: at.slice(1) };
       const printed = at === "/"

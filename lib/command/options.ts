@@ -19,6 +19,13 @@ export function addStoreOption(command: Command): Command {
   );
 }
 
+/** Parses a number of seconds (`--git-timeout`, `--consul-timeout`): finite and > 0. */
+export function parsePositiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
+  return n;
+}
+
 /** Parses a `--timeout` value: seconds, a positive number; in milliseconds. */
 export function parseTimeoutSeconds(value: string): number {
   const seconds = Number(value);

@@ -14,6 +14,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { parseLogFormat } from "../log.ts";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { BUTTERVOLUME_DRIVER, defaultConsulUrl, EVENT_NAMES } from "./defaults.ts";
+import { parsePositiveSeconds } from "../command/options.ts";
 
 /** Options as commander gives them. */
 export interface CliOptions {
@@ -42,13 +43,6 @@ function seconds(value: string): number {
   return n;
 }
 
-/** A seconds option's value: a number > 0 (the Consul and git timeouts, `event --consul-timeout`). */
-export function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
-  return n;
-}
-
 function logFormat(value: string): "text" | "json" {
   try {
     return parseLogFormat(value);
@@ -72,11 +66,16 @@ function addOptions(command: Command): Command {
     )
     .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
     .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
-    .option("--consul-timeout <seconds>", "limit of each Consul HTTP request", positiveSeconds, 30)
+    .option(
+      "--consul-timeout <seconds>",
+      "limit of each Consul HTTP request",
+      parsePositiveSeconds,
+      30,
+    )
     .option(
       "--git-timeout <seconds>",
       "kill a git command running longer than this",
-      positiveSeconds,
+      parsePositiveSeconds,
       DEFAULT_GIT_TIMEOUT_S,
     );
 }

@@ -6,7 +6,7 @@
  */
 import { type LocalStoreOptions, openLocalStore } from "./local.ts";
 import { type Store, StoreError } from "./types.ts";
-import { connectZooKeeper, parseConnectString, type ZooKeeperOptions } from "./zookeeper.ts";
+import { connectZooKeeper, type ZooKeeperOptions } from "./zookeeper.ts";
 
 /** Options of {@linkcode openStore}: ZooKeeper's, and the embedded store's (`readOnly`, `log`). */
 export type OpenStoreOptions = ZooKeeperOptions & LocalStoreOptions;
@@ -39,10 +39,5 @@ export function openStore(connect: string, options: OpenStoreOptions = {}): Prom
       ),
     );
   }
-  try {
-    parseConnectString(connect);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return connectZooKeeper(connect, options);
+  return connectZooKeeper(connect, options); // rejects a malformed connect string first
 }

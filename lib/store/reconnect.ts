@@ -260,9 +260,14 @@ export class RetryingReads extends DelegatingStore {
     return this.#watch.run(() => this.inner.getMany(paths, options));
   }
 
+  /** Stops following the store's state, leaving it open (for a store the caller closes). */
+  stop(): void {
+    this.#watch.stop();
+  }
+
   /** Stops following the store's state and closes it. */
   override async close(): Promise<void> {
-    this.#watch.stop();
+    this.stop();
     await this.inner.close();
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
-import { joinPath, type Properties, type TreeNode, type TreeOp } from "../tree/model.ts";
+import { emptyNode, joinPath, type Properties, type TreeNode, type TreeOp } from "../tree/model.ts";
 import { baseName, parentPath, validatePath } from "./path.ts";
 import { type Store, StoreError, type StoreOp } from "./types.ts";
 
@@ -81,6 +81,22 @@ export async function readTrees(
     level = next;
   }
   return roots;
+}
+
+/**
+ * The live tree under one root: every top-level subtree but those named in `leaveOut`,
+ * ephemeral nodes included, read together level by level ({@linkcode readTrees}); a subtree
+ * deleted meanwhile is left out.
+ */
+export async function readTopLevel(
+  store: Store,
+  leaveOut: ReadonlySet<string>,
+): Promise<TreeNode> {
+  const names = ((await store.get("/"))?.children ?? []).filter((n) => !leaveOut.has(n));
+  const trees = await readTrees(store, names.map((n) => joinPath("/", n)), { ephemeral: true });
+  const root = emptyNode();
+  for (const tree of trees) if (tree !== null) root.children.set(tree.name, tree);
+  return root;
 }
 
 function makeNode(name: string, data: string, ephemeral: boolean): TreeNode {

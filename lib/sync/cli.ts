@@ -4,20 +4,17 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "commander";
-import { parseMaxNodeBytes, timeoutOption } from "../command/options.ts";
+import { Command } from "commander";
+import {
+  addLogFormatOption,
+  addStoreOption,
+  MAX_NODE_BYTES_HELP,
+  parseMaxNodeBytes,
+  parsePositiveSeconds,
+  timeoutOption,
+} from "../command/options.ts";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/limits.ts";
-
-/** `--git-timeout S`: seconds, > 0. */
-export function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
-  return n;
-}
-
-/** The default ZooKeeper connect string. */
-export const DEFAULT_STORE = "127.0.0.1:2181";
 
 /** The default working checkout for a repository: one directory per URL under the cache. */
 export function defaultTreeDir(repoUrl: string): string {
@@ -29,17 +26,14 @@ export function defaultTreeDir(repoUrl: string): string {
 
 /** Builds the `sync` command. */
 export function syncCommand(): Command {
-  return new Command("sync")
-    .description(
-      "Import a git repository of tree files (*.zk, then *.zkx) into the cluster store and bump " +
-        "the cluster version (/hosts version) to the commit.",
-    )
-    .argument("<repo-url>", "git URL or path of the tree repository")
-    .option(
-      "--store <connect>",
-      "ZooKeeper connect string host:port[,host:port][/chroot], or file:PATH for the embedded store",
-      Deno.env.get("CLUSTERDEPLOY_STORE") ?? DEFAULT_STORE,
-    )
+  const command = addStoreOption(
+    new Command("sync")
+      .description(
+        "Import a git repository of tree files (*.zk, then *.zkx) into the cluster store and " +
+          "bump the cluster version (/hosts version) to the commit.",
+      )
+      .argument("<repo-url>", "git URL or path of the tree repository"),
+  )
     .option("--branch <name>", "branch to sync (default: the remote's default branch)")
     .option("--tree-dir <dir>", "working checkout (default: a per-URL directory in ~/.cache)")
     .option("--dry-run", "print what would change; change nothing", false)
@@ -51,20 +45,12 @@ export function syncCommand(): Command {
     .option(
       "--git-timeout <seconds>",
       "kill a git command running longer than this",
-      parseSeconds,
+      parsePositiveSeconds,
       DEFAULT_GIT_TIMEOUT_S,
     )
-    .option(
-      "--max-node-bytes <n>",
-      "largest node data accepted (the server's limit; ZooKeeper's jute.maxbuffer)",
-      parseMaxNodeBytes,
-      DEFAULT_MAX_NODE_BYTES,
-    )
-    .addOption(timeoutOption())
-    .addOption(
-      new Option("--log-format <format>", "log as text lines or JSON lines")
-        .choices(["text", "json"]).default("text"),
-    )
+    .option("--max-node-bytes <n>", MAX_NODE_BYTES_HELP, parseMaxNodeBytes, DEFAULT_MAX_NODE_BYTES)
+    .addOption(timeoutOption());
+  return addLogFormatOption(command)
     .option("--verbose", "also log debug detail", false)
     .addHelpText(
       "after",

@@ -7,14 +7,14 @@
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { type Store, StoreError } from "../store/types.ts";
-import { readTrees, updateProperties } from "../store/tree_io.ts";
+import { readTopLevel, updateProperties } from "../store/tree_io.ts";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
 import { deploymentIndexOps } from "../agent/deployment_index.ts";
 import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
 import { applyOpsInPlace } from "../tree/apply.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
-import { emptyNode, joinPath, type TreeNode, type Value } from "../tree/model.ts";
+import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { updateCheckout } from "./git.ts";
 import { tryLockCheckout } from "./checkout_lock.ts";
 import type { LoadOptions } from "../tree/load.ts";
@@ -107,9 +107,13 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
     options.log.info(`Another sync is running for ${options.treeDir}`);
     return ok("busy");
   }
+  // Reads (the first decision, the one under the lock, the import's) wait for a lost connection
+  // to come back (up to the timeout) instead of failing.
+  const store = new RetryingReads(options.store, options.timeoutMs);
   try {
-    return await syncLocked(options);
+    return await syncLocked(options, store);
   } finally {
+    store.stop(); // the caller's store stays open
     checkoutLock.release();
   }
 }
@@ -157,11 +161,8 @@ function refusal(
   return undefined;
 }
 
-async function syncLocked(options: SyncOptions): Promise<SyncResult> {
+async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<SyncResult> {
   const { log } = options;
-  // Reads (the first decision, the one under the lock, the import's) wait for a lost connection
-  // to come back (up to the timeout) instead of failing.
-  const store = new RetryingReads(options.store, options.timeoutMs);
   let commit: string;
   try {
     commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
@@ -270,15 +271,10 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
 
 /**
  * The live tree: every top-level subtree but the hosts', ZooKeeper's, the role locks and the
- * deployment index, read together level by level (the diff uses those the files name, the
- * deployment index all of them).
+ * deployment index (the diff uses those the files name, the deployment index all of them).
  */
-async function readLive(store: Store): Promise<TreeNode> {
-  const names = ((await store.get("/"))?.children ?? []).filter((n) => !NOT_DEPLOYMENTS.has(n));
-  const trees = await readTrees(store, names.map((n) => joinPath("/", n)), { ephemeral: true });
-  const root = emptyNode();
-  for (const tree of trees) if (tree !== null) root.children.set(tree.name, tree);
-  return root;
+function readLive(store: Store): Promise<TreeNode> {
+  return readTopLevel(store, NOT_DEPLOYMENTS);
 }
 
 /** Thrown inside the version update when the cluster was stopped meanwhile. */

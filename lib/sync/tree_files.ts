@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
+import { LOCKS_ROOT } from "../store/path.ts";
 import { parseTree } from "../tree/parse.ts";
 import { checkTree, decodeTreeText, type LoadOptions } from "../tree/load.ts";
 import { layerTree } from "../tree/layer.ts";
@@ -33,15 +35,13 @@ export async function listTreeFiles(dir: string): Promise<TreeFileList> {
 }
 
 /**
- * Paths that belong to sync and the agents, never to tree files (sync would delete the lock
- * requests agents keep under `/role-locks/<role>`, and the deployment index it writes itself).
+ * Paths that belong to sync and the agents, never to tree files: those that hold no
+ * deployments (`/hosts`, `/zookeeper`, the role locks agents queue on, the deployment index sync
+ * writes itself; sync would delete what agents keep there) and the cluster locks.
  */
-const RESERVED_TOP_LEVEL = new Set([
-  "hosts",
-  "zookeeper",
-  "ZktoolsLocks",
-  "role-locks",
-  "deployment-index",
+const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
+  ...NOT_DEPLOYMENTS,
+  LOCKS_ROOT.slice(1),
 ]);
 
 /**

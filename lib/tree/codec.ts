@@ -26,16 +26,25 @@ export function encodeProperties(properties: Properties): string {
 /** Decodes node data into properties (see the module doc for the rules). */
 export function decodeProperties(data: string): Properties {
   if (data === "") return {};
-  return isJsonObject(data) ? parseJson(data) as Properties : { string_value: data };
+  return jsonObject(data) ?? { string_value: data };
 }
 
-/** Whether `data` is the JSON text of an object. */
+/** Whether `data` is the JSON text of an object (its keys do not matter: plain `JSON.parse`). */
 function isJsonObject(data: string): boolean {
-  if (!data.trimStart().startsWith("{")) return false;
+  return jsonObject(data, JSON.parse) !== undefined;
+}
+
+/** The object `data` is the JSON text of, parsed once; undefined when it is not one. */
+function jsonObject(data: string, parse = parseJson): Properties | undefined {
+  if (!data.trimStart().startsWith("{")) return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(data);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
-  } catch {
-    return false; // not JSON: a raw string value
+    parsed = parse(data);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined; // not JSON: a raw string value
+    throw error;
   }
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+    ? parsed as Properties
+    : undefined;
 }

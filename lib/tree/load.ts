@@ -80,12 +80,3 @@ export function checkTree(tree: TreeNode, options: LoadOptions = {}): void {
   checkNodeSizes(tree, options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES);
   checkTreeValues(tree);
 }
-
-/** Reads a tree file (strict UTF-8) and loads it ({@linkcode loadTreeText}); `name` names it. */
-export async function loadTreeFile(
-  path: string,
-  name = path,
-  options: LoadOptions = {},
-): Promise<TreeNode> {
-  return loadTreeText(decodeTreeText(await Deno.readFile(path), name), name, options);
-}
