@@ -6,6 +6,7 @@
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { Agent } from "../lib/agent/agent.ts";
 import { getProperties } from "../lib/store/tree_io.ts";
+import { defaultStatusFile, parseStatus } from "../lib/agent/status_file.ts";
 import { HOST_ID, makeSeedRoot } from "./support/agent_fake_host.ts";
 import { AgentBench } from "./support/agent_harness.ts";
 import { importTree } from "./support/agent_cluster.ts";
@@ -85,3 +86,36 @@ for (const kind of STORE_KINDS) {
     },
   );
 }
+
+Deno.test(
+  "a leftover persistent host node is adopted: its version is the host's, in the status file too",
+  options,
+  async () => {
+    const kind = STORE_KINDS.find((k) => k.name === "local") ?? STORE_KINDS[0];
+    const fixture = await kind.make();
+    const root = await makeSeedRoot(); // its host_version file says 1
+    try {
+      const control = await fixture.open();
+      await importTree(control, `/hosts\n  version = 7\n  /${HOST_ID}\n    version = 7\n`);
+      const agent = await Agent.start(new AgentBench(await fixture.open(), root).options());
+      try {
+        equal(agent.version, 7);
+        equal((await control.get(`/hosts/${HOST_ID}`))?.ephemeral, true);
+        const file = defaultStatusFile(root);
+        await waitFor("the status file", async () => {
+          try {
+            return parseStatus(await Deno.readTextFile(file), file).status === "done";
+          } catch {
+            return false;
+          }
+        });
+        equal(parseStatus(await Deno.readTextFile(file), file).version, "7");
+      } finally {
+        await agent.close();
+      }
+    } finally {
+      await fixture.close();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);

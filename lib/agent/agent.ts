@@ -156,7 +156,7 @@ export class Agent {
     options.logger.info(
       `Agent starting, cluster ${show(agent.#cluster)}, host ${show(registered.version)}`,
     );
-    agent.#status.write(version, "done");
+    agent.#status.write(registered.version, "done");
     return agent;
   }
 
