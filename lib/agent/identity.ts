@@ -6,6 +6,7 @@
  * @module
  */
 import type { Value } from "../tree/model.ts";
+import { message } from "../error_message.ts";
 
 /** Host id file, relative to the root. */
 export const PXEMAC_FILE = "etc/zmh/pxemac";
@@ -99,7 +100,5 @@ export async function writeHostVersion(root: string, version: Value): Promise<vo
   }
 }
 
-/** The message of an unknown thrown value. */
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The message of an unknown thrown value (re-exported for the agent's modules). */
+export { message };

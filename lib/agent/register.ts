@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
+import { type EphemeralHandle, isStoreError, type Store } from "../store/types.ts";
 import { HOSTS_PATH } from "../sync/cluster_version.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
@@ -35,10 +35,6 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-function isCode(error: unknown, code: StoreError["code"]): boolean {
-  return error instanceof StoreError && error.code === code;
-}
-
 /**
  * Registers `/hosts/<host.id>` with `properties(host, version)` as described in the module
  * doc. Throws {@linkcode AlreadyRunningError} when another agent holds it.
@@ -52,7 +48,7 @@ export async function registerHost(
   const path = `${HOSTS_PATH}/${host.id}`;
   if (await store.get(HOSTS_PATH, { dataOnly: true }) === null) {
     await store.create(HOSTS_PATH, "").catch((error) => {
-      if (!isCode(error, "NODE_EXISTS")) throw error;
+      if (!isStoreError(error, "NODE_EXISTS")) throw error;
     });
   }
   let version = localVersion;
@@ -61,7 +57,7 @@ export async function registerHost(
       await store.create(path, encodeProperties(properties(host, version)), { ephemeral: true });
       break;
     } catch (error) {
-      if (!isCode(error, "NODE_EXISTS") || attempt >= ATTEMPTS) throw error;
+      if (!isStoreError(error, "NODE_EXISTS") || attempt >= ATTEMPTS) throw error;
     }
     const existing = await store.get(path);
     if (existing === null) continue; // gone meanwhile: try again
@@ -71,7 +67,7 @@ export async function registerHost(
       await store.delete(path, existing.version);
       if ("version" in legacy) version = legacy.version;
     } catch (error) {
-      if (!isCode(error, "NO_NODE") && !isCode(error, "BAD_VERSION")) throw error;
+      if (!isStoreError(error, "NO_NODE") && !isStoreError(error, "BAD_VERSION")) throw error;
     }
   }
   // The node is ours: from now on the store keeps it.

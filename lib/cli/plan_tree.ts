@@ -19,6 +19,7 @@ import { formatDiff, type TreeDiff } from "../tree/diff.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
 import type { FleetStatus } from "./fleet_status.ts";
 import { CliError } from "../command/run.ts";
+import { message } from "../error_message.ts";
 
 /** Top-level nodes that are not part of the desired tree (as the agent reads it). */
 const NOT_TREE = new Set(["hosts", "zookeeper"]);
@@ -144,8 +145,4 @@ function syncOutlook(
         ? ["initial", `sync would ${apply} (first sync)`]
         : ["sync", `sync would ${apply}`];
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -40,9 +40,7 @@ export class PlanError extends Error {
 }
 
 /** The message of any thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { message as messageOf } from "../error_message.ts";
 
 /**
  * An event refused before anything ran (a stored document holding a bad value, a URL another

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type Lock, type Store, StoreError } from "./types.ts";
+import { isStoreError, type Lock, type Store, StoreError } from "./types.ts";
 import { untilGone } from "./until_gone.ts";
 
 /** The part of a contender's name before its sequence number (kazoo's `_NODE_NAME`). */
@@ -53,10 +53,6 @@ export function contenderSequence(name: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-function isCode(error: unknown, code: StoreError["code"]): boolean {
-  return error instanceof StoreError && error.code === code;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -82,7 +78,7 @@ export async function acquireRecipeLock(
   await retrying(async () => {
     if (await store.get(path, { dataOnly: true }) !== null) return;
     await store.create(path, "", { parents: true }).catch((error) => {
-      if (!isCode(error, "NODE_EXISTS")) throw error;
+      if (!isStoreError(error, "NODE_EXISTS")) throw error;
     });
   });
   // Contend at once: the prefix is new, so no node of ours can be there to find yet (and
@@ -129,7 +125,7 @@ async function createContender(
       });
       return created.slice(created.lastIndexOf("/") + 1);
     } catch (error) {
-      if (!isCode(error, "CONNECTION")) throw error;
+      if (!isStoreError(error, "CONNECTION")) throw error;
     }
     await sleep(RETRY_MS);
     const children = await retrying(async () => (await store.get(path))?.children ?? []);
@@ -145,7 +141,7 @@ function held(store: Store, node: string): RecipeLock {
     release: () =>
       released ??= retrying(() =>
         store.delete(node).catch((error) => {
-          if (!isCode(error, "NO_NODE")) throw error;
+          if (!isStoreError(error, "NO_NODE")) throw error;
         })
       ),
   };
@@ -160,7 +156,7 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (!isCode(error, "CONNECTION")) throw error;
+      if (!isStoreError(error, "CONNECTION")) throw error;
     }
     await sleep(RETRY_MS);
   }

@@ -106,6 +106,11 @@ export class StoreError extends Error {
   }
 }
 
+/** Whether `error` is a {@linkcode StoreError} with `code`. */
+export function isStoreError(error: unknown, code: StoreErrorCode): boolean {
+  return error instanceof StoreError && error.code === code;
+}
+
 /** A tree store. */
 export interface Store {
   /** Human-readable description (`zookeeper 127.0.0.1:2181`, `file /var/lib/x.json`). */

@@ -87,10 +87,8 @@ export function isZero(buffer: Buffer | undefined): boolean {
   return buffer === undefined || buffer.every((b) => b === 0);
 }
 
-/** Whether `error` is a {@linkcode StoreError} with `code`. */
-export function isCode(error: unknown, code: StoreError["code"]): boolean {
-  return error instanceof StoreError && error.code === code;
-}
+/** Whether `error` is a {@linkcode StoreError} with `code` (the zk_* modules' name for it). */
+export { isStoreError as isCode } from "./types.ts";
 
 /**
  * One logical connection to an ensemble. The other parts of the store send their requests

@@ -19,6 +19,7 @@ import {
 } from "../store/tree_io.ts";
 import { type Store, StoreError, type StoreOp } from "../store/types.ts";
 import type { TreeDiff } from "../tree/diff.ts";
+import { message } from "../error_message.ts";
 
 /** What one attempt applies: the tree's changes, then the store operations that go with them. */
 export interface ImportPlan {
@@ -52,10 +53,6 @@ export interface ImportOptions {
 function changedMeanwhile(error: unknown): boolean {
   return error instanceof StoreError &&
     ["NODE_EXISTS", "NO_NODE", "NOT_EMPTY", "BAD_VERSION"].includes(error.code);
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -23,6 +23,7 @@ import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 import { type ImportPlan, importTree } from "./import.ts";
+import { message } from "../error_message.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -308,8 +309,4 @@ async function bumpVersion(store: Store, commit: string, log: Logger): Promise<b
       if (!(error instanceof StoreError && error.code === "NODE_EXISTS")) throw error;
     }
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
