@@ -5,6 +5,6 @@
  * @module
  */
 import { agentCommand } from "./lib/agent/cli.ts";
-import { runCli } from "./lib/command/run.ts";
+import { runCli } from "./lib/cli/run.ts";
 
 if (import.meta.main) await runCli(agentCommand(), Deno.args);

@@ -8,7 +8,7 @@
  * @module
  */
 import { Command, Help } from "commander";
-import { runCli } from "./lib/command/run.ts";
+import { runCli } from "./lib/cli/run.ts";
 
 /** A subcommand: its name and description (for `--help`) and how to load the real command. */
 export interface Subcommand {
@@ -49,14 +49,14 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     name: "tree",
     term: "tree",
     description: "export, import and validate tree text",
-    load: async () => (await import("./lib/cli/tree.ts")).treeCommand(),
+    load: async () => (await import("./lib/operator/tree.ts")).treeCommand(),
   },
   {
     name: "status",
     term: "status [options]",
     description: "the fleet at a glance: cluster version, and each host's name, role, version, " +
       "convergence and error; who holds each role lock and who waits",
-    load: async () => (await import("./lib/cli/fleet_commands.ts")).statusCommand(),
+    load: async () => (await import("./lib/operator/fleet_commands.ts")).statusCommand(),
   },
   {
     name: "resume",
@@ -65,7 +65,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
       "leave ALL STOP after fixing its cause: set the cluster version to VERSION (a number, a " +
       "commit id, or False to let the next sync run). Refused unless the cluster is stopped " +
       "or paused.",
-    load: async () => (await import("./lib/cli/fleet_commands.ts")).resumeCommand(),
+    load: async () => (await import("./lib/operator/fleet_commands.ts")).resumeCommand(),
   },
   {
     name: "plan",
@@ -73,7 +73,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     description:
       "show what a sync of REPO_URL would change in the tree, and what the agent would do on " +
       "each --host; change nothing",
-    load: async () => (await import("./lib/cli/plan.ts")).planCommand(),
+    load: async () => (await import("./lib/operator/plan.ts")).planCommand(),
   },
   {
     name: "event",
@@ -81,14 +81,14 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     description:
       "validate a deploy, destroy or migrate payload as the handlers do, then fire it as a " +
       "Consul user event (PUT /v1/event/fire/<name>); prints the event ID",
-    load: async () => (await import("./lib/cli/event.ts")).eventCommand(),
+    load: async () => (await import("./lib/operator/event.ts")).eventCommand(),
   },
   {
     name: "monitor",
     term: "monitor [options]",
     description: "Nagios-style check of this host's agent: its status file, its /hosts/<id> node " +
       "and the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata)",
-    load: async () => (await import("./lib/cli/monitor.ts")).monitorCommand(),
+    load: async () => (await import("./lib/operator/monitor.ts")).monitorCommand(),
   },
   {
     name: "demo",

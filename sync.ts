@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { runCli } from "./lib/command/run.ts";
+import { runCli } from "./lib/cli/run.ts";
 import { syncCommand } from "./lib/sync/cli.ts";
 
 if (import.meta.main) await runCli(syncCommand(), Deno.args);

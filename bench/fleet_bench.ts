@@ -33,12 +33,12 @@ import { createLogger, memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import type { Runner, RunOptions, RunResult } from "../lib/proc/types.ts";
 import type { EphemeralHandle, Store, StoredNode, WatchOptions } from "../lib/store/types.ts";
-import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper/mod.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
-import { fakeHostRunner, writeFiles } from "../tests/support/agent_fake_host.ts";
-import { CountingStore } from "../tests/support/counting_store.ts";
-import { makeRepo, type TestRepo } from "../tests/support/git_repo.ts";
-import { startZooKeeper, type ZooKeeperServer } from "../tests/support/zookeeper_server.ts";
+import { fakeHostRunner, writeFiles } from "../tests/support/harness/agent_fake_host.ts";
+import { CountingStore } from "../tests/support/harness/counting_store.ts";
+import { makeRepo, type TestRepo } from "../tests/support/harness/git_repo.ts";
+import { startZooKeeper, type ZooKeeperServer } from "../tests/support/servers/zookeeper.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
 import { cpuMs, machine, mntr } from "./conditions.ts";
 

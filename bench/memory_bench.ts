@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { makeRepo } from "../tests/support/git_repo.ts";
-import { startZooKeeper } from "../tests/support/zookeeper_server.ts";
+import { makeRepo } from "../tests/support/harness/git_repo.ts";
+import { startZooKeeper } from "../tests/support/servers/zookeeper.ts";
 import { machine } from "./conditions.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
 

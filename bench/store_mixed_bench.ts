@@ -16,8 +16,8 @@ import { openStore } from "../lib/store/open.ts";
 import { getProperties } from "../lib/store/tree_io.ts";
 import type { Store } from "../lib/store/types.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
-import { makeRepo } from "../tests/support/git_repo.ts";
-import { startZooKeeper } from "../tests/support/zookeeper_server.ts";
+import { makeRepo } from "../tests/support/harness/git_repo.ts";
+import { startZooKeeper } from "../tests/support/servers/zookeeper.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
 
 const kind = Deno.args[0] ?? "file";

@@ -11,17 +11,17 @@
  *
  * @module
  */
-import { deploymentIndexOps } from "../lib/agent/deployment_index.ts";
+import { deploymentIndexOps } from "../lib/cluster/deployment_index.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
-import { openLocalStore } from "../lib/store/local.ts";
+import { openLocalStore } from "../lib/store/embedded/mod.ts";
 import type { Store } from "../lib/store/types.ts";
-import { connectZooKeeper } from "../lib/store/zookeeper.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper/mod.ts";
 import { readTree } from "../lib/store/tree_io.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
 import { formatTree } from "../lib/tree/format.ts";
-import { makeRepo } from "../tests/support/git_repo.ts";
-import { startZooKeeper } from "../tests/support/zookeeper_server.ts";
+import { makeRepo } from "../tests/support/harness/git_repo.ts";
+import { startZooKeeper } from "../tests/support/servers/zookeeper.ts";
 import { machine, mntr } from "./conditions.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
 

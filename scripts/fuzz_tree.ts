@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fuzzRoundTrip } from "../tests/support/tree_fuzz.ts";
+import { fuzzRoundTrip } from "../tests/support/harness/tree_fuzz.ts";
 
 const count = Number(Deno.args[0] ?? 100_000);
 const seed = Number(Deno.args[1] ?? Date.now() % 2 ** 31);

@@ -67,7 +67,7 @@ const COMMANDER_ENV = ["FORCE_COLOR", "CLICOLOR_FORCE"];
 /** Read by npm:yaml on every parse (its own debug switches): the handler reads compose files. */
 const YAML_ENV = ["LOG_TOKENS", "LOG_STREAM"];
 /**
- * Set by the embedded store when it opens (lib/store/local_owners.ts): the programs a process
+ * Set by the embedded store when it opens (lib/store/embedded/owners.ts): the programs a process
  * starts inherit it, so its locks stay held while they run.
  */
 const STORE_OWNER_ENV = ["CLUSTERDEPLOY_STORE_OWNER"];

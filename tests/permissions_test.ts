@@ -24,9 +24,9 @@ import {
   PERMISSIONS,
 } from "../scripts/permissions.ts";
 import { compileArgs } from "../scripts/compile.ts";
-import { startConsulDouble } from "./support/consul_double.ts";
-import { makeRepo } from "./support/git_repo.ts";
-import { startZooKeeper } from "./support/zookeeper_server.ts";
+import { startConsulDouble } from "./support/servers/consul_double.ts";
+import { makeRepo } from "./support/harness/git_repo.ts";
+import { startZooKeeper } from "./support/servers/zookeeper.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const FAKE_YUM = new URL("../testdata/demo/simulated-yum.sh", import.meta.url).pathname;

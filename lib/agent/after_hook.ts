@@ -7,7 +7,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { CommandRunner } from "./command.ts";
+import type { CommandRunner } from "./deploy_command.ts";
 
 /** The hook's argv from its command text; null for none (absent or blank). */
 export function parseAfterHook(text: string | undefined): string[] | null {

@@ -18,12 +18,12 @@ import {
   readClusterVersion,
   sameVersion,
   showVersion,
-} from "../sync/cluster_version.ts";
+} from "../cluster/version.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
 import { CompletedScripts, guardDeploy } from "./app_guard.ts";
-import { CommandRunner } from "./command.ts";
+import { CommandRunner } from "./deploy_command.ts";
 import { registerHost } from "./register.ts";
 import { hostProperties, HostReport } from "./host_report.ts";
 import { type DesiredSource, IndexedSource } from "./desired.ts";

@@ -21,9 +21,9 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { acquireRecipeLock } from "../store/recipe_lock.ts";
+import { acquireRecipeLock } from "../store/recipe/lock.ts";
 import type { Store } from "../store/types.ts";
-import { readClusterVersion, sameVersion } from "../sync/cluster_version.ts";
+import { readClusterVersion, sameVersion } from "../cluster/version.ts";
 import type { Value } from "../tree/model.ts";
 import type { Deployment } from "./deployments.ts";
 import { AbandonedError } from "./execute.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { addLogFormatOption, addStoreOption } from "../command/options.ts";
+import { addLogFormatOption, addStoreOption } from "../cli/options.ts";
 import { PACKAGE_MANAGERS, type PackageManagerName } from "./packages/types.ts";
 
 /** Default limit on one command's run time, in seconds. */

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { CliError } from "../command/run.ts";
+import { CliError } from "../cli/run.ts";
 import { createLogger, type Logger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { type OpenForCli, openStoreForCli } from "../command/open_store.ts";
+import { type OpenForCli, openStoreForCli } from "../cli/open_store.ts";
 import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { connectWithRetry } from "./connect.ts";
-import { showVersion } from "../sync/cluster_version.ts";
+import { showVersion } from "../cluster/version.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
 import { message } from "./identity.ts";
 import { parseAfterHook } from "./after_hook.ts";

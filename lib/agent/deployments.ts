@@ -13,10 +13,10 @@ import {
   DeploymentError,
   deploymentsByKey,
   selectDeployments,
-} from "./deployment_keys.ts";
+} from "../cluster/deployment_keys.ts";
 import type { HostIdentity } from "./identity.ts";
 
-export { appOf, type Deployment, DeploymentError } from "./deployment_keys.ts";
+export { appOf, type Deployment, DeploymentError } from "../cluster/deployment_keys.ts";
 
 /**
  * The deployments for `host` in `root`, in tree walk order (children sorted by name): the

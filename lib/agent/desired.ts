@@ -8,10 +8,10 @@ import type { Logger } from "../log.ts";
 import type { Store } from "../store/types.ts";
 import { readTrees } from "../store/tree_io.ts";
 import { emptyNode, joinPath } from "../tree/model.ts";
-import { type ClusterSeen, readDeploymentIndex } from "./deployment_index.ts";
+import { type ClusterSeen, readDeploymentIndex } from "../cluster/deployment_index.ts";
 import { type Deployment, deploymentsForHost } from "./deployments.ts";
-import { NOT_DEPLOYMENTS } from "./deployment_keys.ts";
-import { showVersion } from "../sync/cluster_version.ts";
+import { NOT_DEPLOYMENTS } from "../cluster/deployment_keys.ts";
+import { showVersion } from "../cluster/version.ts";
 import type { HostIdentity } from "./identity.ts";
 
 /** Reads the deployments the cluster wants on a host. */

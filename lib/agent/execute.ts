@@ -12,10 +12,10 @@ import { underRoot } from "./identity.ts";
 import { checkoutKind, deployScript, type InstalledDeployment, markerFile } from "./installed.ts";
 import type { PackageManager } from "./packages/types.ts";
 import { deployArgs, type Step } from "./plan.ts";
-import { type CommandRunner, local } from "./command.ts";
+import { type CommandRunner, local } from "./deploy_command.ts";
 import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
 import { removableEtcDir, removablePath } from "../tree/safe_values.ts";
-import { showVersion } from "../sync/cluster_version.ts";
+import { showVersion } from "../cluster/version.ts";
 import type { Value } from "../tree/model.ts";
 import type { ControllerStep } from "./role_controller.ts";
 

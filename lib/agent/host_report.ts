@@ -7,7 +7,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { HOSTS_PATH } from "../sync/cluster_version.ts";
+import { HOSTS_PATH } from "../cluster/version.ts";
 import { encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
 import type { EphemeralHandle, Store } from "../store/types.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { type EphemeralHandle, isStoreError, type Store } from "../store/types.ts";
-import { HOSTS_PATH } from "../sync/cluster_version.ts";
+import { HOSTS_PATH } from "../cluster/version.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
 import type { HostIdentity } from "./identity.ts";

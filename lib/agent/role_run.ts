@@ -11,9 +11,9 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { acquirePersistentLock, type PersistentLock } from "../store/persistent_lock.ts";
+import { acquirePersistentLock, type PersistentLock } from "../store/recipe/persistent_lock.ts";
 import type { Store } from "../store/types.ts";
-import { type CommandRunner, local } from "./command.ts";
+import { type CommandRunner, local } from "./deploy_command.ts";
 import { AbandonedError } from "./execute.ts";
 import type { HostIdentity } from "./identity.ts";
 import {

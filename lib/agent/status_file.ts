@@ -8,7 +8,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { showVersion } from "../sync/cluster_version.ts";
+import { showVersion } from "../cluster/version.ts";
 import type { Value } from "../tree/model.ts";
 import { message, underRoot } from "./identity.ts";
 import type { Step } from "./plan.ts";

@@ -12,7 +12,7 @@ import { memoryLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { readTree } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
-import { showVersion } from "../sync/cluster_version.ts";
+import { showVersion } from "../cluster/version.ts";
 import { formatTree } from "../tree/format.ts";
 import { type DemoHost, makeHostRoot } from "./hosts.ts";
 import {

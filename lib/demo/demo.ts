@@ -19,7 +19,7 @@
 import { message } from "../agent/identity.ts";
 import { createLogger, type Logger, memoryLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openLocalStore } from "../store/local.ts";
+import { openLocalStore } from "../store/embedded/mod.ts";
 import { readTree } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
 import { syncRepository } from "../sync/sync.ts";

@@ -7,7 +7,7 @@
 import { exists } from "../fs.ts";
 import type { Runner } from "../proc/types.ts";
 import type { AppIdentity } from "./app.ts";
-import { clone } from "./commands.ts";
+import { clone } from "./step_builders.ts";
 import { parseCompose } from "./compose.ts";
 import { BUTTERVOLUME_DRIVER } from "./defaults.ts";
 import { describeRun } from "./effects.ts";

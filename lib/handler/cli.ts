@@ -14,7 +14,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { parseLogFormat } from "../log.ts";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { BUTTERVOLUME_DRIVER, defaultConsulUrl, EVENT_NAMES } from "./defaults.ts";
-import { parsePositiveSeconds } from "../command/options.ts";
+import { parsePositiveSeconds } from "../cli/options.ts";
 
 /** Options as commander gives them. */
 export interface CliOptions {

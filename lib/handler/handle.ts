@@ -24,7 +24,7 @@ import { HandledEvents } from "./handled.ts";
 import { acquireLocks, type Release } from "./lock.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
 import { urlCollision } from "./collisions.ts";
-import { removeCheckout } from "./commands.ts";
+import { removeCheckout } from "./step_builders.ts";
 import { type ComposeFacts } from "./compose.ts";
 import { type Checkout, deployRoles, planCheckout, planDeploy } from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";

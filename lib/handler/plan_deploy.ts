@@ -6,7 +6,7 @@
  */
 import type { AppIdentity } from "./app.ts";
 import { checkoutDir, checkoutDirNamed } from "./app.ts";
-import * as c from "./commands.ts";
+import * as c from "./step_builders.ts";
 import type { ComposeFacts } from "./compose.ts";
 import type { DeployPayload } from "./payload.ts";
 import type { AppRecord, Members } from "./record.ts";

@@ -5,7 +5,7 @@
  */
 import type { AppIdentity } from "./app.ts";
 import { checkoutDir, checkoutDirNamed } from "./app.ts";
-import * as c from "./commands.ts";
+import * as c from "./step_builders.ts";
 import type { AppRecord, Members } from "./record.ts";
 import { ipOf } from "./record.ts";
 import { roleOf } from "./roles.ts";

@@ -8,7 +8,7 @@
 import type { AppIdentity } from "./app.ts";
 import type { TargetCheckout } from "./checkout.ts";
 import { checkoutDirNamed } from "./app.ts";
-import * as c from "./commands.ts";
+import * as c from "./step_builders.ts";
 import { PlanError } from "./errors.ts";
 import { NON_MIGRABLE_LABEL } from "./migrable.ts";
 import type { AppRecord, Members } from "./record.ts";

@@ -11,8 +11,8 @@ export {
   type ZooKeeperAddress,
   type ZooKeeperOptions,
   ZooKeeperStore,
-} from "./zookeeper.ts";
-export { LocalStore, openLocalStore } from "./local.ts";
+} from "./zookeeper/mod.ts";
+export { LocalStore, openLocalStore } from "./embedded/mod.ts";
 export {
   applyOps,
   type ApplyResult,

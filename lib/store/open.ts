@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { type LocalStoreOptions, openLocalStore } from "./local.ts";
+import { type LocalStoreOptions, openLocalStore } from "./embedded/mod.ts";
 import { type Store, StoreError } from "./types.ts";
-import { connectZooKeeper, type ZooKeeperOptions } from "./zookeeper.ts";
+import { connectZooKeeper, type ZooKeeperOptions } from "./zookeeper/mod.ts";
 
 /** Options of {@linkcode openStore}: ZooKeeper's, and the embedded store's (`readOnly`, `log`). */
 export type OpenStoreOptions = ZooKeeperOptions & LocalStoreOptions;

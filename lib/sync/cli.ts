@@ -12,7 +12,7 @@ import {
   parseMaxNodeBytes,
   parsePositiveSeconds,
   timeoutOption,
-} from "../command/options.ts";
+} from "../cli/options.ts";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/limits.ts";
 

@@ -6,7 +6,7 @@
  */
 import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
-import { openStoreForCli } from "../command/open_store.ts";
+import { openStoreForCli } from "../cli/open_store.ts";
 import { GitRunner } from "../git_runner.ts";
 import { defaultTreeDir, type SyncFlags } from "./cli.ts";
 import { syncRepository } from "./sync.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Value } from "../tree/model.ts";
-import { sameVersion } from "./cluster_version.ts";
+import { sameVersion } from "../cluster/version.ts";
 
 /** One host's reported version. */
 export interface HostVersion {

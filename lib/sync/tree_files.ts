@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NOT_DEPLOYMENTS } from "../agent/deployment_keys.ts";
+import { NOT_DEPLOYMENTS } from "../cluster/deployment_keys.ts";
 import { LOCKS_ROOT } from "../store/path.ts";
 import { parseTree } from "../tree/parse.ts";
 import { checkTree, decodeTreeText, type LoadOptions } from "../tree/load.ts";

@@ -1,0 +1,114 @@
+/**
+ * `clusterdeploy monitor`: a Nagios-style check of this host's agent (exit 0 OK, 1 WARNING,
+ * 2 CRITICAL; one line of text with perfdata), from its status file, its `/hosts/<id>` node and
+ * the cluster version. See `lib/agent/monitor_check.ts` for the rules.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { HOSTS_PATH } from "../cluster/version.ts";
+import { getProperties } from "../store/tree_io.ts";
+import type { Store } from "../store/types.ts";
+import { message, readIdentity } from "../agent/identity.ts";
+import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agent/monitor_check.ts";
+import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
+import { CliError } from "../cli/run.ts";
+import { addStoreOption } from "../cli/options.ts";
+import { withStore } from "../cli/open_store.ts";
+
+/** What a monitor run needs. */
+export interface MonitorOptions {
+  /** The agent's root (identity files, default status file). */
+  root: string;
+  /** The status file (default `<root>/etc/zim/status`). */
+  statusFile?: string;
+  /** Warning age, seconds. */
+  warn: number;
+  /** Critical age, seconds. */
+  error: number;
+}
+
+/** Reads the status file; a problem becomes the text of a CRITICAL verdict. */
+async function readStatus(file: string): Promise<StatusRecord | { error: string }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : message(error);
+    return { error: `Cannot read the status file ${file}: ${reason}` };
+  }
+  try {
+    return parseStatus(text, file);
+  } catch (error) {
+    return { error: message(error) };
+  }
+}
+
+/** Checks this host against `store`; the verdict and its plugin line. */
+export async function runMonitor(
+  store: Store,
+  options: MonitorOptions,
+): Promise<MonitorVerdict & { line: string }> {
+  const host = await readIdentity(options.root, "");
+  const hostNode = await getProperties(store, `${HOSTS_PATH}/${host.id}`);
+  const hosts = await getProperties(store, HOSTS_PATH);
+  const clusterVersion = hosts === null ? undefined : hosts.version ?? null;
+  const status = await readStatus(options.statusFile ?? defaultStatusFile(options.root));
+  const verdict = checkHost({
+    hostId: host.id,
+    hostNode,
+    clusterVersion,
+    status,
+    now: Date.now() / 1000,
+    warn: options.warn,
+    error: options.error,
+  });
+  return { ...verdict, line: formatVerdict(verdict, options.warn, options.error) };
+}
+
+function seconds(text: string, flag: string): number {
+  const value = Number(text);
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new CliError(`${flag} must be a number of seconds, not '${text}'`, 2);
+  }
+  return value;
+}
+
+/** Builds `monitor`. */
+export function monitorCommand(): Command {
+  return addStoreOption(
+    new Command("monitor")
+      .description(
+        "Nagios-style check of this host's agent: its status file, its /hosts/<id> node and " +
+          "the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata)",
+      )
+      .option("--root <dir>", "the agent's root", Deno.env.get("TEST_ROOT") ?? "/")
+      .option("--status-file <file>", "the agent's status file (default <root>/etc/zim/status)")
+      .option("-w, --warn <seconds>", "warn when unfinished work is older than this", "200")
+      .option("-e, --error <seconds>", "critical when unfinished work is older than this", "600")
+      .addHelpText(
+        "after",
+        "\nExit status: 0 OK, 1 WARNING, 2 CRITICAL (also when the store cannot be reached or " +
+          "the status file cannot be read, and for a usage error).",
+      ),
+  ).action(
+    async (
+      opts: { store: string; root: string; statusFile?: string; warn: string; error: string },
+    ) => {
+      const warn = seconds(opts.warn, "--warn");
+      const error = seconds(opts.error, "--error");
+      let result: { code: number; line: string };
+      try {
+        result = await withStore(
+          opts.store,
+          (store) => runMonitor(store, { ...opts, warn, error }),
+          { mustExist: true, readOnly: true },
+        );
+      } catch (failure) {
+        result = { code: CRITICAL, line: `DEPLOY CRITICAL: ${message(failure)}` };
+      }
+      console.log(result.line);
+      Deno.exitCode = result.code;
+    },
+  );
+}

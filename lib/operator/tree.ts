@@ -1,0 +1,155 @@
+/**
+ * `tree export|import|validate`: look at and edit the cluster tree by hand.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { applyStoreOps, readTree, readTrees, toStoreOps } from "../store/tree_io.ts";
+import { invalidateDeploymentIndexOps } from "../cluster/deployment_index.ts";
+import { diffTrees, formatDiff } from "../tree/diff.ts";
+import { formatTree } from "../tree/format.ts";
+import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
+import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
+import {
+  addStoreOption,
+  MAX_NODE_BYTES_HELP,
+  parseMaxNodeBytes,
+  timeoutOption,
+} from "../cli/options.ts";
+import { CliError } from "../cli/run.ts";
+import { isMissingFileStore, withStore } from "../cli/open_store.ts";
+
+/** Normalises a node path argument (`/`, `/a/b`), naming the bad one. */
+export function normalisePath(path: string): string {
+  if (!path.startsWith("/")) throw new CliError(`a tree path must start with '/': ${path}`, 2);
+  const parts = path.split("/").filter((p) => p !== "");
+  return "/" + parts.join("/");
+}
+
+/** Puts ops planned relative to `base` at their absolute paths. */
+export function rebaseOps(ops: readonly TreeOp[], base: string): TreeOp[] {
+  if (base === "/") return [...ops];
+  return ops.map((op) => ({ ...op, path: base + op.path }));
+}
+
+async function readText(file: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = file === "-"
+      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+      : await Deno.readFile(file);
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  return decodeTreeText(bytes, file);
+}
+
+/** Builds the `tree` command group. */
+export function treeCommand(): Command {
+  const tree = new Command("tree").description("export, import and validate tree text");
+
+  addStoreOption(
+    tree.command("export")
+      .description("print the tree (or the subtree at PATH) in the tree text format")
+      .argument("[path]", "node to print", "/")
+      .option("--ephemeral", "include ephemeral nodes (hosts' own nodes)", false)
+      .addOption(timeoutOption()),
+  ).action(async (path: string, opts: { store: string; ephemeral: boolean; timeout: number }) => {
+    const at = normalisePath(path);
+    await withStore(opts.store, async (store) => {
+      const [node] = await readTrees(store, [at], { ephemeral: opts.ephemeral });
+      if (node === null) throw new CliError(`no node at ${at}`);
+      // Printed under its full path as its name, as `print_tree('/hosts')` shows it.
+      const named = { ...node, name: at.slice(1) };
+      const printed = at === "/"
+        ? formatTree(node, { ephemeral: opts.ephemeral })
+        : formatTree({ name: "", properties: {}, children: new Map([[named.name, named]]) }, {
+          ephemeral: opts.ephemeral,
+          internal: true, // a path asked for by name is printed, whatever it is
+        });
+      await Deno.stdout.write(new TextEncoder().encode(printed));
+    }, { mustExist: true, readOnly: true, timeoutMs: opts.timeout });
+  });
+
+  addStoreOption(
+    tree.command("import")
+      .description(
+        "import tree text under PATH: create missing nodes, set changed properties, and with " +
+          "--trim delete nodes the text does not have (below the top-level nodes it names)",
+      )
+      .argument("<file>", "tree text file, or - for standard input")
+      .argument("[path]", "node to import under", "/")
+      .option("--trim", "delete nodes the text does not have", false)
+      .option("--dry-run", "print what would change; change nothing", false)
+      .option(
+        "--max-node-bytes <n>",
+        MAX_NODE_BYTES_HELP,
+        parseMaxNodeBytes,
+        DEFAULT_MAX_NODE_BYTES,
+      ),
+  ).action(
+    async (
+      file: string,
+      path: string,
+      opts: { store: string; trim: boolean; dryRun: boolean; maxNodeBytes: number },
+    ) => {
+      const at = normalisePath(path);
+      const desired = loadTreeText(await readText(file), file, {
+        maxNodeBytes: opts.maxNodeBytes,
+      });
+      const plan = (live: TreeNode) => {
+        const diff = diffTrees(desired, live, { trim: opts.trim });
+        const ops = rebaseOps(diff.ops, at);
+        const lines = formatDiff({ ops, extra: diff.extra.map((p) => at === "/" ? p : at + p) });
+        for (const line of lines) console.log(line);
+        return ops;
+      };
+      if (opts.dryRun && await isMissingFileStore(opts.store)) {
+        plan(emptyNode()); // a dry run must not create the store file
+        return;
+      }
+      await withStore(opts.store, async (store) => {
+        const live = await store.get(at) === null
+          ? emptyNode()
+          : { ...(await readTree(store, at, { ephemeral: true })), name: "", properties: {} };
+        const ops = plan(live);
+        if (opts.dryRun) return;
+        if (at !== "/" && await store.get(at) === null) {
+          await store.create(at, "", { parents: true });
+        }
+        // A tree changed by hand is not the one sync indexed: agents walk it until the next sync.
+        const invalidate = ops.length === 0
+          ? []
+          : await invalidateDeploymentIndexOps(store, `tree import ${file} at ${at}`);
+        const applied = await applyStoreOps(store, [...invalidate, ...toStoreOps(ops)]);
+        const changes = applied.writes - invalidate.length;
+        console.error(`applied ${changes} changes in ${applied.transactions} transactions`);
+      });
+    },
+  );
+
+  tree.command("validate")
+    .description("check tree files for errors without touching any store")
+    .argument("<files...>", "tree text files")
+    .option("--max-node-bytes <n>", MAX_NODE_BYTES_HELP, parseMaxNodeBytes, DEFAULT_MAX_NODE_BYTES)
+    .addHelpText(
+      "after",
+      "\nChecks the syntax, node names (ZooKeeper's path rules), node data sizes and what the " +
+        "tree may name\n(package names, subtypes, versions, VCS URLs, deploy targets): see README.",
+    )
+    .action(async (files: string[], opts: { maxNodeBytes: number }) => {
+      let bad = 0;
+      for (const file of files) {
+        try {
+          loadTreeText(await readText(file), file, { maxNodeBytes: opts.maxNodeBytes });
+          console.log(`${file}: ok`);
+        } catch (error) {
+          bad++;
+          console.error((error as Error).message);
+        }
+      }
+      if (bad > 0) Deno.exitCode = 1;
+    });
+
+  return tree;
+}
