@@ -14,3 +14,10 @@ export async function exists(path: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** The real path of a root-relative path (`opt/z4m` or `/opt/z4m`) below `root`. */
+export function underRoot(root: string, path: string): string {
+  const relative = path.replace(/^\/+/, "");
+  if (root === "/" || root === "") return `/${relative}`;
+  return `${root.replace(/\/+$/, "")}/${relative}`;
+}

@@ -13,15 +13,10 @@
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
-import {
-  HOSTS_PATH as HOSTS,
-  readClusterVersion,
-  sameVersion,
-  showVersion,
-} from "../cluster/version.ts";
+import { readClusterVersion, sameVersion, showVersion } from "../cluster/mod.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
-import { type EphemeralHandle, type Store, StoreError } from "../store/types.ts";
+import { type EphemeralHandle, isStoreError, type Store } from "../store/types.ts";
 import { CompletedScripts, guardDeploy } from "./app_guard.ts";
 import { CommandRunner } from "./deploy_command.ts";
 import { registerHost } from "./register.ts";
@@ -29,19 +24,16 @@ import { hostProperties, HostReport } from "./host_report.ts";
 import { type DesiredSource, IndexedSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import { checkDeployments } from "./check.ts";
-import {
-  type HostIdentity,
-  message,
-  readHostVersion,
-  readIdentity,
-  writeHostVersion,
-} from "./identity.ts";
+import { readHostVersion, readIdentity, writeHostVersion } from "./identity.ts";
 import type { PackageManager } from "./packages/types.ts";
 import type { Step } from "./plan.ts";
 import { runAfterHook } from "./after_hook.ts";
 import { planHostSteps } from "./role_plan.ts";
 import { ControllerRun } from "./role_run.ts";
 import { defaultStatusFile, StatusFile, stepStatus } from "./status_file.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { message } from "../error_message.ts";
+import { HOSTS_PATH as HOSTS } from "../cluster/mod.ts";
 
 /** How long to wait before retrying a deployment whose tree read failed for the connection. */
 const RETRY_MS = 2_000;
@@ -95,8 +87,6 @@ export async function planForHost(options: AgentOptions): Promise<HostPlan> {
   const steps = await planHostSteps(options.store, options.root, host, desired);
   return { host, clusterVersion: cluster, hostVersion, steps };
 }
-
-export { AGENT_LOCKS, appLockPath } from "./app_guard.ts";
 
 /** A running agent. Make one with {@linkcode Agent.start}. */
 export class Agent {
@@ -324,20 +314,20 @@ export class Agent {
       logger.info(`Done deploying version ${show(version)}`);
       await this.#after(version, stat, commands);
     } catch (error) {
-      if (!(error instanceof StoreError && error.code === "CONNECTION")) {
+      if (!(isStoreError(error, "CONNECTION"))) {
         this.#completed = undefined;
       }
       if (error instanceof AbandonedError) {
         logger.warning(error.message);
         await this.#after(version, stat, commands);
-      } else if (error instanceof StoreError && error.code === "CONNECTION") {
+      } else if (isStoreError(error, "CONNECTION")) {
         logger.warning(
           `Lost the connection while deploying (${error.message}); will retry version ` +
             `${show(version)} (scripts already run for it are not run again)`,
         );
         clearTimeout(this.#retryTimer);
         this.#retryTimer = setTimeout(() => this.#kick(), RETRY_MS);
-      } else if (!(error instanceof StoreError && error.code === "CLOSED" && this.#closed)) {
+      } else if (!(isStoreError(error, "CLOSED") && this.#closed)) {
         await this.#fail(version, stat, error);
       }
     }

@@ -21,16 +21,15 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { acquireRecipeLock } from "../store/recipe/lock.ts";
+import { acquireRecipeLock } from "../store/recipe/mod.ts";
 import type { Store } from "../store/types.ts";
-import { readClusterVersion, sameVersion } from "../cluster/version.ts";
+import { readClusterVersion, sameVersion } from "../cluster/mod.ts";
 import type { Value } from "../tree/model.ts";
 import type { Deployment } from "./deployments.ts";
 import { AbandonedError } from "./execute.ts";
-import { type HostIdentity, message } from "./identity.ts";
-
-/** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
-export const AGENT_LOCKS = "/agent-locks";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { message } from "../error_message.ts";
+import { AGENT_LOCKS } from "../cluster/mod.ts";
 
 /** The lock of the app at `path`: its path without the leading `/`, each `/` written `,`. */
 export function appLockPath(path: string): string {

@@ -8,30 +8,14 @@
  */
 import { Command, Option } from "commander";
 import { addLogFormatOption, addStoreOption } from "../cli/options.ts";
-import { PACKAGE_MANAGERS, type PackageManagerName } from "./packages/types.ts";
+import { PACKAGE_MANAGERS } from "./packages/types.ts";
+import { type AgentFlags } from "./flags.ts";
 
 /** Default limit on one command's run time, in seconds. */
 export const DEFAULT_COMMAND_TIMEOUT = 3600;
 
 /** Default ZooKeeper session timeout of the agent, in seconds. */
 export const DEFAULT_SESSION_TIMEOUT = 10;
-
-/** The parsed options of `agent`. */
-export interface AgentFlags {
-  store: string;
-  root: string;
-  runOnce: boolean;
-  verbose: boolean;
-  debug: boolean;
-  dryRun: boolean;
-  packageManager: PackageManagerName;
-  hostName?: string;
-  logFormat: string;
-  commandTimeout: string;
-  sessionTimeout: string;
-  after?: string;
-  statusFile?: string;
-}
 
 /** Builds the `agent` command. */
 export function agentCommand(): Command {

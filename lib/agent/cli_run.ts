@@ -11,13 +11,13 @@ import { type OpenForCli, openStoreForCli } from "../cli/open_store.ts";
 import { openStore } from "../store/open.ts";
 import { type Store, StoreError } from "../store/types.ts";
 import { connectWithRetry } from "./connect.ts";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import { Agent, type AgentOptions, planForHost } from "./agent.ts";
-import { message } from "./identity.ts";
 import { parseAfterHook } from "./after_hook.ts";
 import { packageManager } from "./packages/mod.ts";
 import { describeStep } from "./plan.ts";
-import type { AgentFlags } from "./cli.ts";
+import type { AgentFlags } from "./flags.ts";
+import { message } from "../error_message.ts";
 
 /** Runs the agent with the parsed options; sets `Deno.exitCode`. */
 export async function runAgent(flags: AgentFlags): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/types.ts";
-import { StoreError } from "../store/types.ts";
+import { isStoreError } from "../store/types.ts";
 
 /** How to connect. */
 export interface ConnectRetryOptions {
@@ -48,7 +48,7 @@ export async function connectWithRetry(o: ConnectRetryOptions): Promise<Store> {
       return store;
     } catch (error) {
       if (o.signal?.aborted) throw o.signal.reason;
-      if (!(error instanceof StoreError && error.code === "CONNECTION")) throw error;
+      if (!(isStoreError(error, "CONNECTION"))) throw error;
       unlogged++;
       if (Date.now() - lastLog >= every) {
         const attempts = unlogged === 1 ? "" : ` (${unlogged} attempts since the last report)`;

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../log.ts";
 import { CommandError, formatArgv, type Runner, type RunResult } from "../proc/types.ts";
-import { underRoot } from "./identity.ts";
+import { underRoot } from "../fs.ts";
 
 /** A command word: plain text, or a host path that is prefixed with the root when run. */
 export type Word = string | { local: string };

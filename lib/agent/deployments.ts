@@ -13,10 +13,10 @@ import {
   DeploymentError,
   deploymentsByKey,
   selectDeployments,
-} from "../cluster/deployment_keys.ts";
-import type { HostIdentity } from "./identity.ts";
+} from "../cluster/mod.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
 
-export { appOf, type Deployment, DeploymentError } from "../cluster/deployment_keys.ts";
+export { appOf, type Deployment, DeploymentError } from "../cluster/mod.ts";
 
 /**
  * The deployments for `host` in `root`, in tree walk order (children sorted by name): the

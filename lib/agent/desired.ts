@@ -8,11 +8,11 @@ import type { Logger } from "../log.ts";
 import type { Store } from "../store/types.ts";
 import { readTrees } from "../store/tree_io.ts";
 import { emptyNode, joinPath } from "../tree/model.ts";
-import { type ClusterSeen, readDeploymentIndex } from "../cluster/deployment_index.ts";
+import { type ClusterSeen, readDeploymentIndex } from "../cluster/mod.ts";
 import { type Deployment, deploymentsForHost } from "./deployments.ts";
-import { NOT_DEPLOYMENTS } from "../cluster/deployment_keys.ts";
-import { showVersion } from "../cluster/version.ts";
-import type { HostIdentity } from "./identity.ts";
+import { showVersion } from "../cluster/mod.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { RESERVED_TOP_LEVEL } from "../cluster/mod.ts";
 
 /** Reads the deployments the cluster wants on a host. */
 export interface DesiredSource {
@@ -36,7 +36,7 @@ export class TreeWalkSource implements DesiredSource {
   /** Reads the tree and walks it. */
   async read(host: HostIdentity): Promise<Deployment[]> {
     const top = await this.#store.get("/");
-    const names = (top?.children ?? []).filter((name) => !NOT_DEPLOYMENTS.has(name));
+    const names = (top?.children ?? []).filter((name) => !RESERVED_TOP_LEVEL.has(name));
     const nodes = await readTrees(this.#store, names.map((n) => joinPath("/", n)), {
       ephemeral: false,
     });

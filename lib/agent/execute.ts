@@ -5,17 +5,16 @@
  *
  * @module
  */
-import { exists } from "../fs.ts";
+import { exists, underRoot } from "../fs.ts";
 import type { Logger } from "../log.ts";
 import type { Deployment } from "./deployments.ts";
-import { underRoot } from "./identity.ts";
 import { checkoutKind, deployScript, type InstalledDeployment, markerFile } from "./installed.ts";
 import type { PackageManager } from "./packages/types.ts";
 import { deployArgs, type Step } from "./plan.ts";
 import { type CommandRunner, local } from "./deploy_command.ts";
 import { svnInfoUrl, type VcsLocation } from "./vcs.ts";
 import { removableEtcDir, removablePath } from "../tree/safe_values.ts";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import type { Value } from "../tree/model.ts";
 import type { ControllerStep } from "./role_controller.ts";
 

@@ -7,12 +7,13 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { HOSTS_PATH } from "../cluster/version.ts";
 import { encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
 import type { EphemeralHandle, Store } from "../store/types.ts";
 import { updateProperties } from "../store/tree_io.ts";
-import { type HostIdentity, message } from "./identity.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { message } from "../error_message.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
 
 /** The data of a host node: `name`, `version` and, when the host has one, `role`. */
 export function hostProperties(host: HostIdentity, version: Value): Properties {

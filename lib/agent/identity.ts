@@ -7,6 +7,8 @@
  */
 import type { Value } from "../tree/model.ts";
 import { message } from "../error_message.ts";
+import { underRoot } from "../fs.ts";
+import type { HostIdentity } from "../cluster/mod.ts";
 
 /** Host id file, relative to the root. */
 export const PXEMAC_FILE = "etc/zmh/pxemac";
@@ -14,23 +16,6 @@ export const PXEMAC_FILE = "etc/zmh/pxemac";
 export const ROLE_FILE = "etc/zim/role";
 /** Last deployed version file, relative to the root. */
 export const HOST_VERSION_FILE = "etc/zim/host_version";
-
-/** This host as deployments name it. */
-export interface HostIdentity {
-  /** The host id (first line of `etc/zmh/pxemac`). */
-  id: string;
-  /** The host name. */
-  name: string;
-  /** The role (first line of `etc/zim/role`), or null. */
-  role: string | null;
-}
-
-/** The real path of a root-relative path (`opt/z4m` or `/opt/z4m`) below `root`. */
-export function underRoot(root: string, path: string): string {
-  const relative = path.replace(/^\/+/, "");
-  if (root === "/" || root === "") return `/${relative}`;
-  return `${root.replace(/\/+$/, "")}/${relative}`;
-}
 
 async function firstLine(file: string): Promise<string | null> {
   let text: string;
@@ -101,4 +86,3 @@ export async function writeHostVersion(root: string, version: Value): Promise<vo
 }
 
 /** The message of an unknown thrown value (re-exported for the agent's modules). */
-export { message };

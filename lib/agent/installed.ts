@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { exists } from "../fs.ts";
+import { exists, underRoot } from "../fs.ts";
 import { appOf, compareText } from "./deployments.ts";
-import { underRoot } from "./identity.ts";
+import { message } from "../error_message.ts";
 
 /** One `opt/<pkg>` directory the agent manages. */
 export interface InstalledOpt {
@@ -66,7 +66,7 @@ async function listDir(path: string): Promise<string[]> {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
       return [];
     }
-    throw new Error(`Cannot list ${path}: ${error instanceof Error ? error.message : error}`);
+    throw new Error(`Cannot list ${path}: ${message(error)}`);
   }
   return names.sort(compareText);
 }

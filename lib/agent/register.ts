@@ -10,10 +10,10 @@
  * @module
  */
 import { type EphemeralHandle, isStoreError, type Store } from "../store/types.ts";
-import { HOSTS_PATH } from "../cluster/version.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Properties, Value } from "../tree/model.ts";
-import type { HostIdentity } from "./identity.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
 
 /** How many times a leftover node that keeps changing is looked at before giving up. */
 const ATTEMPTS = 5;

@@ -9,20 +9,19 @@
  *
  * @module
  */
-import { exists } from "../fs.ts";
+import { exists, underRoot } from "../fs.ts";
 import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
 import { appOf, compareText, DeploymentError } from "./deployments.ts";
-import { type HostIdentity, underRoot } from "./identity.ts";
 import { checkoutKind } from "./installed.ts";
 import { vcsLocation } from "./vcs.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
+import { ROLE_LOCKS } from "../cluster/mod.ts";
 
 /** Where role controllers are configured (`/roles/<role> : <pkg>`). */
 export const ROLES = "/roles";
-/** Where the persistent role locks live (`/role-locks/<role>`). */
-export const ROLE_LOCKS = "/role-locks";
 
 /** A role's controller as the tree configures it. */
 export interface RoleController {

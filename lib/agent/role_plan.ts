@@ -11,11 +11,11 @@
 import type { Store } from "../store/types.ts";
 import { formatValue } from "../tree/value.ts";
 import { type Deployment, DeploymentError } from "./deployments.ts";
-import type { HostIdentity } from "./identity.ts";
 import { type InstalledState, scanInstalled } from "./installed.ts";
 import { planDeployment, type Step } from "./plan.ts";
 import { readRoleController, type RoleController, scanControllers } from "./role_controller.ts";
 import { vcsLocation } from "./vcs.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
 
 /**
  * Plans a deployment with the role controller (pure): the ordinary plan of `desired` against

@@ -11,17 +11,17 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { acquirePersistentLock, type PersistentLock } from "../store/recipe/persistent_lock.ts";
+import { acquirePersistentLock, type PersistentLock } from "../store/recipe/mod.ts";
 import type { Store } from "../store/types.ts";
 import { type CommandRunner, local } from "./deploy_command.ts";
 import { AbandonedError } from "./execute.ts";
-import type { HostIdentity } from "./identity.ts";
 import {
   controllerScript,
   type ControllerStep,
   roleLockPath,
   roleNodePath,
 } from "./role_controller.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
 
 /** What a {@linkcode ControllerRun} needs. */
 export interface ControllerRunOptions {

@@ -8,11 +8,12 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import type { Value } from "../tree/model.ts";
-import { message, underRoot } from "./identity.ts";
 import type { Step } from "./plan.ts";
 import { controllerScript } from "./role_controller.ts";
+import { message } from "../error_message.ts";
+import { underRoot } from "../fs.ts";
 
 /** The default status file, relative to the agent's root. */
 export const STATUS_FILE = "etc/zim/status";

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { StoreFileError } from "../store/embedded/errors.ts";
 import { openStore, type OpenStoreOptions } from "../store/open.ts";
-import { type Store, StoreError } from "../store/types.ts";
+import { isStoreError, type Store, StoreFileError } from "../store/types.ts";
 import { RetryingReads } from "../store/reconnect.ts";
 import { CliError } from "./run.ts";
 
@@ -55,17 +54,17 @@ export async function openStoreForCli(connect: string, how: OpenForCli = {}): Pr
   } catch (error) {
     const reason = (error as Error).message;
     if (error instanceof StoreFileError) throw new CliError(reason);
-    if (error instanceof StoreError && error.code === "INVALID") {
+    if (isStoreError(error, "INVALID")) {
       throw new CliError(
         `cannot open the store ${connect}: ${reason} (expected host:port[,host:port][/chroot] ` +
           `or file:PATH)`,
         2,
       );
     }
-    if (error instanceof StoreError && error.code === "PERMISSION") {
+    if (isStoreError(error, "PERMISSION")) {
       throw new CliError(`cannot open the store ${connect}: ${reason}`);
     }
-    if (error instanceof StoreError && error.code === "CONNECTION") {
+    if (isStoreError(error, "CONNECTION")) {
       throw new CliError(
         `cannot open the store ${connect}: ${reason}; check that ZooKeeper runs there and this ` +
           `host can reach it, or pass --store (or set CLUSTERDEPLOY_STORE)`,

@@ -6,6 +6,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TIMEOUT_MS } from "../store/reconnect.ts";
+import { type LogFormat, parseLogFormat } from "../log.ts";
+import { message } from "../error_message.ts";
 
 /** The default ZooKeeper connect string. */
 export const DEFAULT_STORE = "127.0.0.1:2181";
@@ -24,6 +26,22 @@ export function parsePositiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds (> 0)");
   return n;
+}
+
+/** Parses a number of seconds that may be 0 (`--lock-wait`, `--transfer-timeout`): finite, ≥ 0. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds (>= 0)");
+  return n;
+}
+
+/** Parses a `--log-format` value given as an option argument (`text` or `json`). */
+export function parseLogFormatArgument(value: string): LogFormat {
+  try {
+    return parseLogFormat(value);
+  } catch (error) {
+    throw new InvalidArgumentError(message(error));
+  }
 }
 
 /** Parses a `--timeout` value: seconds, a positive number; in milliseconds. */

@@ -20,22 +20,19 @@ import {
   planIndexInvalidate,
   planIndexWrite,
   readIndexKeys,
-} from "../store/recipe/keyed_index.ts";
-import { HOSTS_PATH, sameVersion, showVersion } from "./version.ts";
+} from "../store/recipe/mod.ts";
+import { sameVersion, showVersion } from "./version.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
 import {
   type Deployment,
   deploymentsByKey,
   hostKeys,
-  INDEX_NODE,
   type KeyedDeployment,
   selectDeployments,
 } from "./deployment_keys.ts";
-import type { HostIdentity } from "../agent/identity.ts";
-
-/** The index's top-level node (reserved: tree files cannot define it). */
-export const DEPLOYMENT_INDEX = `/${INDEX_NODE}`;
+import { type HostIdentity } from "./host.ts";
+import { DEPLOYMENT_INDEX, HOSTS_PATH } from "./reserved.ts";
 
 /** The cluster state an index must have been built for: `/hosts`' version and data version. */
 export interface ClusterSeen {

@@ -15,7 +15,8 @@
  */
 import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
-import type { HostIdentity } from "../agent/identity.ts";
+import { type HostIdentity } from "./host.ts";
+import { RESERVED_TOP_LEVEL } from "./reserved.ts";
 
 /** What one `deploy` child gives the host(s) it names: instances or an error. */
 export interface KeyedDeployment {
@@ -73,21 +74,6 @@ export class DeploymentError extends Error {
 /** Every name `deploy` children use → what each such child gives, in walk order. */
 export type DeploymentsByKey = Map<string, KeyedDeployment[]>;
 
-/** The deployment index's top-level node name (see `deployment_index.ts`). */
-export const INDEX_NODE = "deployment-index";
-
-/**
- * Top-level nodes that never hold deployments: the hosts' nodes, ZooKeeper's own node, the
- * agents' persistent role locks (a role named `deploy` would look like a deploy node there) and
- * the deployment index (whose children are named like `deploy` children).
- */
-export const NOT_DEPLOYMENTS: ReadonlySet<string> = new Set([
-  "hosts",
-  "zookeeper",
-  "role-locks",
-  INDEX_NODE,
-]);
-
 /** A package name that carries its version: `z4m-4.0.0` → app `z4m`. */
 const VERSIONED = /^(\S+)-\d+(\.\d+)*$/;
 
@@ -97,7 +83,7 @@ export function appOf(pkg: string): string {
 }
 
 /**
- * Walks `root` (children sorted by name; the top-level nodes in {@linkcode NOT_DEPLOYMENTS}
+ * Walks `root` (children sorted by name; the top-level nodes in {@linkcode RESERVED_TOP_LEVEL}
  * and ephemeral nodes left out) and lists every `deploy` child under the name it uses.
  */
 export function deploymentsByKey(root: TreeNode): DeploymentsByKey {
@@ -119,7 +105,7 @@ export function deploymentsByKey(root: TreeNode): DeploymentsByKey {
       }
     }
     for (const name of [...node.children.keys()].sort()) {
-      if (path === "/" && NOT_DEPLOYMENTS.has(name)) continue;
+      if (path === "/" && RESERVED_TOP_LEVEL.has(name)) continue;
       const child = node.children.get(name)!;
       if (!child.ephemeral) walk(child, joinPath(path, name));
     }

@@ -7,9 +7,7 @@ import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
-
-/** Path of the node whose `version` is the cluster version. */
-export const HOSTS_PATH = "/hosts";
+import { HOSTS_PATH } from "./reserved.ts";
 
 /**
  * Shows a version as the seed transcripts do: strings and numbers as they are, `None`, `False`,

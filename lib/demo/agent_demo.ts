@@ -5,14 +5,13 @@
  * @module
  */
 import { Agent, type AgentOptions, planForHost } from "../agent/agent.ts";
-import { message } from "../agent/identity.ts";
 import { packageManager } from "../agent/packages/mod.ts";
 import { describeStep, type Step } from "../agent/plan.ts";
 import { memoryLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { readTree } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import { formatTree } from "../tree/format.ts";
 import { type DemoHost, makeHostRoot } from "./hosts.ts";
 import {
@@ -21,6 +20,7 @@ import {
   SimulatedHostRunner,
   type SimulatedPackages,
 } from "./simulated_host.ts";
+import { message } from "../error_message.ts";
 
 /** One host's plan. */
 export interface DemoPlan {

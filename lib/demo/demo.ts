@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { message } from "../agent/identity.ts";
 import { createLogger, type Logger, memoryLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { openLocalStore } from "../store/embedded/mod.ts";
@@ -29,6 +28,8 @@ import { makeAppRepository, makeTreeRepository } from "./git.ts";
 import { runHandlerDemo } from "./handler_demo.ts";
 import { AGENT_HOST, DEMO_HOSTS, hostRoot } from "./hosts.ts";
 import { type Print, Report } from "./report.ts";
+import { message } from "../error_message.ts";
+import { INTERNAL_NODES } from "../cluster/mod.ts";
 
 export type { Print } from "./report.ts";
 
@@ -114,7 +115,9 @@ async function steps(
     "What every agent reads: app nodes with a type, a version and /deploy children naming " +
       "hosts or roles.",
   );
-  report.lines(formatTree(await readTree(store, "/")).trimEnd().split("\n"));
+  report.lines(
+    formatTree(await readTree(store, "/"), { hidden: INTERNAL_NODES }).trimEnd().split("\n"),
+  );
 
   const plans = await planHosts(store, dir, DEMO_HOSTS);
   report.section(

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { PXEMAC_FILE, ROLE_FILE, underRoot } from "../agent/identity.ts";
+import { PXEMAC_FILE, ROLE_FILE } from "../agent/identity.ts";
+import { underRoot } from "../fs.ts";
 
 /** An example host. */
 export interface DemoHost {

@@ -10,53 +10,18 @@
  *
  * @module
  */
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { parseLogFormat } from "../log.ts";
+import { Command } from "commander";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { BUTTERVOLUME_DRIVER, defaultConsulUrl, EVENT_NAMES } from "./defaults.ts";
-import { parsePositiveSeconds } from "../cli/options.ts";
-
-/** Options as commander gives them. */
-export interface CliOptions {
-  consul: string;
-  node?: string;
-  deployDir: string;
-  logFormat: "text" | "json";
-  test?: boolean;
-  compose: string;
-  volumeDriver: string;
-  lockWait: number;
-  transferTimeout: number;
-  consulTimeout: number;
-  gitTimeout: number;
-  eventId?: string;
-}
-
-/** Exits 0 for help/version, 2 for any other commander (usage) error; for `exitOverride`. */
-export function usageExit(error: CommanderError): never {
-  Deno.exit(error.exitCode === 0 ? 0 : 2);
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected seconds (>= 0)");
-  return n;
-}
-
-function logFormat(value: string): "text" | "json" {
-  try {
-    return parseLogFormat(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
+import { parseLogFormatArgument, parsePositiveSeconds, parseSeconds } from "../cli/options.ts";
+import { type HandlerFlags } from "./flags.ts";
 
 function addOptions(command: Command): Command {
   return command
     .option("--consul <url>", "Consul agent HTTP address", defaultConsulUrl())
     .option("--node <name>", "this node's name (default: the Consul agent's node name)")
     .option("--deploy-dir <dir>", "checkouts and the handled-events record", "/deploy")
-    .option("--log-format <format>", "text or json", logFormat, "text")
+    .option("--log-format <format>", "text or json", parseLogFormatArgument, "text")
     .option("--test", "print the effects instead of performing them")
     .option("--compose <command>", "compose command", "docker compose")
     .option(
@@ -64,8 +29,8 @@ function addOptions(command: Command): Command {
       "the volume driver of the named volumes that are snapshotted, replicated and moved",
       BUTTERVOLUME_DRIVER,
     )
-    .option("--lock-wait <seconds>", "wait for a busy application lock", seconds, 600)
-    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", seconds, 1200)
+    .option("--lock-wait <seconds>", "wait for a busy application lock", parseSeconds, 600)
+    .option("--transfer-timeout <seconds>", "wait for the old master's volumes", parseSeconds, 1200)
     .option(
       "--consul-timeout <seconds>",
       "limit of each Consul HTTP request",
@@ -85,9 +50,8 @@ export function handlerCommand(): Command {
   const command = addOptions(
     new Command("handler")
       .description("Consul watch handler: deploy, destroy, migrate docker-compose applications")
-      .argument("[args...]", "'test' and/or the JSON array of events (default: standard input)")
-      .exitOverride(usageExit),
-  ).action(async (args: string[], opts: CliOptions, self: Command) => {
+      .argument("[args...]", "'test' and/or the JSON array of events (default: standard input)"),
+  ).action(async (args: string[], opts: HandlerFlags, self: Command) => {
     const words = [...args];
     let test = opts.test === true;
     if (words[0] === "test") {
@@ -109,9 +73,9 @@ export function handlerCommand(): Command {
         .description(`handle one ${name} payload directly, as if it came in an event`)
         .argument("<json>", `the ${name} payload`)
         .option("--event-id <id>", "event ID (default: a random UUID)"),
-    ).action(async (json: string, _opts: CliOptions, self: Command) => {
+    ).action(async (json: string, _opts: HandlerFlags, self: Command) => {
       const { runOne } = await import("./cli_run.ts");
-      await runOne(name, json, self.optsWithGlobals<CliOptions>());
+      await runOne(name, json, self.optsWithGlobals<HandlerFlags>());
     });
   }
   return command;

@@ -7,16 +7,17 @@
 import { createLogger } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { GitRunner } from "../git_runner.ts";
-import type { CliOptions } from "./cli.ts";
+import type { HandlerFlags } from "./flags.ts";
 import { HttpConsul } from "./consul.ts";
 import { BatchError } from "./errors.ts";
 import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
 import { handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
+import { message } from "../error_message.ts";
 
 /** Handles a batch of events: `json`, or standard input when undefined; sets `Deno.exitCode`. */
 export async function runBatch(
   json: string | undefined,
-  opts: CliOptions,
+  opts: HandlerFlags,
   test: boolean,
 ): Promise<void> {
   await run(
@@ -26,7 +27,7 @@ export async function runBatch(
 }
 
 /** Handles one `name` payload as if it came in an event; sets `Deno.exitCode`. */
-export async function runOne(name: string, json: string, opts: CliOptions): Promise<void> {
+export async function runOne(name: string, json: string, opts: HandlerFlags): Promise<void> {
   const event = makeEvent(opts.eventId ?? crypto.randomUUID(), name, json);
   await run(handlerOptions(opts, opts.test === true), (o) => handleEvents([event], o));
 }
@@ -34,7 +35,7 @@ export async function runOne(name: string, json: string, opts: CliOptions): Prom
 const encoder = new TextEncoder();
 
 /** Builds the handler's options from the command line ones. */
-function handlerOptions(o: CliOptions, test: boolean): HandlerOptions {
+function handlerOptions(o: HandlerFlags, test: boolean): HandlerOptions {
   // Every git command (the app checkouts) is bounded by --git-timeout; others are unchanged.
   const runner = new GitRunner(new RealRunner(), { timeoutS: o.gitTimeout });
   return {
@@ -58,7 +59,7 @@ async function run(options: HandlerOptions, work: (o: HandlerOptions) => Promise
   try {
     Deno.exitCode = await work(options);
   } catch (error) {
-    options.logger.critical(error instanceof Error ? error.message : String(error));
+    options.logger.critical(message(error));
     Deno.exitCode = 1;
   } finally {
     options.consul.close();

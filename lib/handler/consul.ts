@@ -6,6 +6,7 @@
  */
 import Consul from "consul";
 import type { Members } from "./record.ts";
+import { message } from "../error_message.ts";
 
 /** One KV entry, value decoded as text. */
 export interface KvEntry {
@@ -106,7 +107,7 @@ export class HttpConsul implements ConsulApi {
             `(the Consul request timeout)`,
         );
       }
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = message(error);
       throw new Error(`Consul at ${this.url}: ${what}: ${reason}`);
     }
   }

@@ -39,9 +39,6 @@ export class PlanError extends Error {
   }
 }
 
-/** The message of any thrown value. */
-export { message as messageOf } from "../error_message.ts";
-
 /**
  * An event refused before anything ran (a stored document holding a bad value, a URL another
  * application serves): reported, nothing executed, nothing written to Consul.

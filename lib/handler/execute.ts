@@ -5,11 +5,11 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { messageOf } from "./errors.ts";
 import type { Effects } from "./effects.ts";
 import { describeConsul, describeProjectEnv, describeRun, describeWait } from "./effects.ts";
 import type { Arg, Step } from "./steps.ts";
 import { argText } from "./steps.ts";
+import { message } from "../error_message.ts";
 
 /** How a run of steps ended. */
 export type Outcome =
@@ -63,7 +63,7 @@ async function perform(
       await o.effects.consul(step.call);
       return { ok: true };
     } catch (error) {
-      return { ok: false, step: text, message: messageOf(error) };
+      return { ok: false, step: text, message: message(error) };
     }
   }
   if (step.kind === "wait-transfer") {
@@ -73,7 +73,7 @@ async function perform(
       o.logger.info(`Transfer of ${step.name} received`);
       return { ok: true };
     } catch (error) {
-      return { ok: false, step: text, message: messageOf(error) };
+      return { ok: false, step: text, message: message(error) };
     }
   }
   if (step.kind === "project-env") {
@@ -83,7 +83,7 @@ async function perform(
       await o.effects.projectEnv(step.dir, step.project);
       return { ok: true };
     } catch (error) {
-      return { ok: false, step: text, message: messageOf(error) };
+      return { ok: false, step: text, message: message(error) };
     }
   }
   let argv: string[];
@@ -93,7 +93,7 @@ async function perform(
     return {
       ok: false,
       step: describeRun(step.argv.map(argText), step.cwd),
-      message: messageOf(error),
+      message: message(error),
     };
   }
   const text = describeRun(argv, step.cwd);

@@ -16,7 +16,7 @@ import {
 } from "./checkout.ts";
 import type { ConsulApi } from "./consul.ts";
 import { type Effects, kvText, LiveEffects, PrintEffects } from "./effects.ts";
-import { BatchError, EventError, messageOf, RefusedError } from "./errors.ts";
+import { BatchError, EventError, RefusedError } from "./errors.ts";
 import { type DecodedEvent, decodeEvent, eventLabel, parseBatch } from "./event.ts";
 import { execute, type Outcome } from "./execute.ts";
 import { EVENT_NAMES } from "./defaults.ts";
@@ -31,6 +31,7 @@ import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppError, type AppRecord, parseRecord, parseRecordObject } from "./record.ts";
 import { appKey, type Step } from "./steps.ts";
+import { message } from "../error_message.ts";
 
 /** Options of the handler. */
 export interface HandlerOptions {
@@ -89,7 +90,7 @@ export async function handleEvents(raws: unknown[], o: HandlerOptions): Promise<
       o.logger.error(
         error instanceof EventError
           ? error.message
-          : `event ${eventLabel(raw, index)}: ${messageOf(error)}`,
+          : `event ${eventLabel(raw, index)}: ${message(error)}`,
       );
       failed = true;
     }
@@ -286,7 +287,7 @@ class Handler {
           o.logger.error(`event ${event.id}: ${event.name} of ${apps[0].name}: ${error.message}`);
           return false;
         }
-        outcome = { ok: false, step: "planning", message: messageOf(error) };
+        outcome = { ok: false, step: "planning", message: message(error) };
       }
       if (outcome.ok) {
         o.logger.info(`Event ${event.id} (${event.name} of ${apps[0].name}) done`);
@@ -384,7 +385,7 @@ class Handler {
       }
       o.logger.error(`Could not store the error in ${key}: it kept changing`);
     } catch (e) {
-      o.logger.error(`Could not store the error in ${key}: ${messageOf(e)}`);
+      o.logger.error(`Could not store the error in ${key}: ${message(e)}`);
     }
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command } from "commander";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";

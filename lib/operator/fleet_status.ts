@@ -7,7 +7,8 @@
 import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import { joinPath, type Value } from "../tree/model.ts";
-import { HOSTS_PATH, sameVersion, showVersion } from "../cluster/version.ts";
+import { sameVersion, showVersion } from "../cluster/mod.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
 
 /** The cluster's state as the version says it. */
 export type ClusterState = "uninitialised" | "running" | "stopped" | "paused";

@@ -6,15 +6,16 @@
  * @module
  */
 import { Command } from "commander";
-import { HOSTS_PATH } from "../cluster/version.ts";
 import { getProperties } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
-import { message, readIdentity } from "../agent/identity.ts";
+import { readIdentity } from "../agent/identity.ts";
 import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agent/monitor_check.ts";
 import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
 import { CliError } from "../cli/run.ts";
 import { addStoreOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
+import { message } from "../error_message.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
 
 /** What a monitor run needs. */
 export interface MonitorOptions {

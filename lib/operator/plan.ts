@@ -5,14 +5,14 @@
  * @module
  */
 import { Command } from "commander";
-import { type HostIdentity, readIdentity } from "../agent/identity.ts";
+import { readIdentity } from "../agent/identity.ts";
 import { scanInstalled } from "../agent/installed.ts";
 import { scanControllers } from "../agent/role_controller.ts";
 import { RealRunner } from "../proc/real.ts";
 import { DEFAULT_GIT_TIMEOUT_S, GitRunner } from "../git_runner.ts";
 import type { Store } from "../store/types.ts";
-import { showVersion } from "../cluster/version.ts";
-import { defaultTreeDir } from "../sync/cli.ts";
+import { showVersion } from "../cluster/mod.ts";
+import { defaultTreeDir } from "../sync/git.ts";
 import { type FleetStatus, readFleetStatus } from "./fleet_status.ts";
 import {
   formatHostReport,
@@ -26,6 +26,7 @@ import { planTree, type RepoSource, type TreePlan } from "./plan_tree.ts";
 import { CliError } from "../cli/run.ts";
 import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
 
 interface PlanFlags {
   store: string;

@@ -9,14 +9,14 @@
  * @module
  */
 import { type Deployment, DeploymentError, deploymentsForHost } from "../agent/deployments.ts";
-import type { HostIdentity } from "../agent/identity.ts";
 import type { InstalledState } from "../agent/installed.ts";
 import { describeStep, type Step } from "../agent/plan.ts";
 import { assumedControllers, controllerIn } from "../agent/role_controller.ts";
 import { planWithController } from "../agent/role_plan.ts";
 import { vcsLocation } from "../agent/vcs.ts";
-import { showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
+import { type HostIdentity } from "../cluster/mod.ts";
 
 /** Where a host's installed state came from. */
 export type InstalledFrom = "root" | "live-tree";

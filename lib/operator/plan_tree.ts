@@ -8,7 +8,7 @@
 import type { Runner } from "../proc/types.ts";
 import { readTopLevel } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
-import { HOSTS_PATH, sameVersion, showVersion } from "../cluster/version.ts";
+import { sameVersion, showVersion } from "../cluster/mod.ts";
 import { decideSync } from "../sync/decide.ts";
 import { updateCheckout } from "../sync/git.ts";
 import { tryLockCheckout } from "../sync/checkout_lock.ts";
@@ -20,9 +20,11 @@ import type { TreeNode, Value } from "../tree/model.ts";
 import type { FleetStatus } from "./fleet_status.ts";
 import { CliError } from "../cli/run.ts";
 import { message } from "../error_message.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
+import { ZOOKEEPER_NODE } from "../tree/model.ts";
 
 /** Top-level nodes that are not part of the desired tree (as the agent reads it). */
-const NOT_TREE = new Set(["hosts", "zookeeper"]);
+const NOT_TREE = new Set([HOSTS_PATH.slice(1), ZOOKEEPER_NODE]);
 
 /** Where the planned tree comes from. */
 export interface RepoSource {

@@ -4,12 +4,13 @@
  * @module
  */
 import type { Store } from "../store/types.ts";
-import { StoreError } from "../store/types.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import type { Value } from "../tree/model.ts";
 import { parseValue } from "../tree/value.ts";
-import { HOSTS_PATH, showVersion } from "../cluster/version.ts";
+import { showVersion } from "../cluster/mod.ts";
 import { CliError } from "../cli/run.ts";
+import { isStoreError } from "../store/types.ts";
+import { HOSTS_PATH } from "../cluster/mod.ts";
 
 /**
  * Reads a version as the operator typed it: a literal (`21`, `False`, `'abc'`) when it is one,
@@ -54,7 +55,7 @@ export async function resumeCluster(
   try {
     await store.set(HOSTS_PATH, encodeProperties({ ...properties, version }), hosts.version);
   } catch (error) {
-    if (error instanceof StoreError && error.code === "BAD_VERSION") {
+    if (isStoreError(error, "BAD_VERSION")) {
       throw new CliError(`${HOSTS_PATH} changed while resuming; look again and retry`);
     }
     throw error;

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { ROLE_LOCKS } from "../agent/role_controller.ts";
-import { type LockRequest, readLockRequests } from "../store/recipe/persistent_lock.ts";
+import { type LockRequest, readLockRequests } from "../store/recipe/mod.ts";
 import type { Store } from "../store/types.ts";
+import { ROLE_LOCKS } from "../cluster/mod.ts";
 
 /** One role lock. */
 export interface RoleLockStatus {

@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { applyStoreOps, readTree, readTrees, toStoreOps } from "../store/tree_io.ts";
-import { invalidateDeploymentIndexOps } from "../cluster/deployment_index.ts";
+import { invalidateDeploymentIndexOps } from "../cluster/mod.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
@@ -18,6 +18,7 @@ import {
 } from "../cli/options.ts";
 import { CliError } from "../cli/run.ts";
 import { isMissingFileStore, withStore } from "../cli/open_store.ts";
+import { INTERNAL_NODES } from "../cluster/mod.ts";
 
 /** Normalises a node path argument (`/`, `/a/b`), naming the bad one. */
 export function normalisePath(path: string): string {
@@ -62,10 +63,10 @@ export function treeCommand(): Command {
       // Printed under its full path as its name, as `print_tree('/hosts')` shows it.
       const named = { ...node, name: at.slice(1) };
       const printed = at === "/"
-        ? formatTree(node, { ephemeral: opts.ephemeral })
+        ? formatTree(node, { ephemeral: opts.ephemeral, hidden: INTERNAL_NODES })
+        // A path asked for by name is printed, whatever it is.
         : formatTree({ name: "", properties: {}, children: new Map([[named.name, named]]) }, {
           ephemeral: opts.ephemeral,
-          internal: true, // a path asked for by name is printed, whatever it is
         });
       await Deno.stdout.write(new TextEncoder().encode(printed));
     }, { mustExist: true, readOnly: true, timeoutMs: opts.timeout });

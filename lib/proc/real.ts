@@ -5,6 +5,7 @@
  */
 import { killTree } from "./kill_tree.ts";
 import type { Runner, RunOptions, RunResult } from "./types.ts";
+import { message } from "../error_message.ts";
 
 /** Runs real processes (argv only, no shell), capturing output. */
 export class RealRunner implements Runner {
@@ -22,7 +23,7 @@ export class RealRunner implements Runner {
         stderr: "piped",
       }).spawn();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = message(error);
       return { argv, code: 127, stdout: "", stderr: `${argv[0]}: ${reason}\n`, timedOut: false };
     }
     if (options.stdin !== undefined) {

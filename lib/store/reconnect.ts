@@ -12,6 +12,7 @@
 import { DelegatingStore } from "./delegating.ts";
 import type { ReadOptions, SessionState, Store, StoredNode } from "./types.ts";
 import { StoreError } from "./types.ts";
+import { isStoreError } from "./types.ts";
 
 /** How long a command waits for a lost store to come back, by default (`--timeout`). */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -57,7 +58,7 @@ interface Running {
 }
 
 function isConnectionLoss(error: unknown): boolean {
-  return error instanceof StoreError && error.code === "CONNECTION" &&
+  return isStoreError(error, "CONNECTION") &&
     !(error instanceof ConnectionGivenUp);
 }
 

@@ -6,7 +6,14 @@
  * @module
  */
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
-import { emptyNode, joinPath, type Properties, type TreeNode, type TreeOp } from "../tree/model.ts";
+import {
+  emptyNode,
+  joinPath,
+  type Properties,
+  type TreeNode,
+  type TreeOp,
+  ZOOKEEPER_NODE,
+} from "../tree/model.ts";
 import { baseName, parentPath, validatePath } from "./path.ts";
 import { type Store, StoreError, type StoreOp } from "./types.ts";
 
@@ -64,7 +71,7 @@ export async function readTrees(
     const wanted: { parent: TreeNode; name: string; path: string }[] = [];
     for (const { path: parentPath, node, children } of level) {
       for (const name of children) {
-        if (parentPath === "/" && name === "zookeeper") continue;
+        if (parentPath === "/" && name === ZOOKEEPER_NODE) continue;
         wanted.push({ parent: node, name, path: joinPath(parentPath, name) });
       }
     }

@@ -107,7 +107,7 @@ export class StoreError extends Error {
 }
 
 /** Whether `error` is a {@linkcode StoreError} with `code`. */
-export function isStoreError(error: unknown, code: StoreErrorCode): boolean {
+export function isStoreError(error: unknown, code: StoreErrorCode): error is StoreError {
   return error instanceof StoreError && error.code === code;
 }
 
@@ -158,4 +158,32 @@ export interface Store {
   tryLock(name: string): Promise<Lock | null>;
   /** Closes the store: its ephemerals and locks go away. */
   close(): Promise<void>;
+}
+
+/**
+ * The file at `file` is not a clusterdeploy store, or holds bad data. The message reads
+ * `FILE is not a valid clusterdeploy store: NODE: PROBLEM` (without `NODE: ` when the problem is
+ * the file as a whole). Its code is `INVALID`.
+ */
+export class StoreFileError extends StoreError {
+  /** The store file. */
+  readonly file: string;
+  /** The node the problem is at, when it is one node's. */
+  readonly node?: string;
+  /** What is wrong. */
+  readonly problem: string;
+
+  /** Makes the error. */
+  constructor(file: string, node: string | undefined, problem: string) {
+    super(
+      "INVALID",
+      `${file} is not a valid clusterdeploy store: ${
+        node === undefined ? "" : `${node}: `
+      }${problem}`,
+    );
+    this.name = "StoreFileError";
+    this.file = file;
+    this.node = node;
+    this.problem = problem;
+  }
 }

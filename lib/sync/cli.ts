@@ -15,14 +15,7 @@ import {
 } from "../cli/options.ts";
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/limits.ts";
-
-/** The default working checkout for a repository: one directory per URL under the cache. */
-export function defaultTreeDir(repoUrl: string): string {
-  const base = Deno.env.get("XDG_CACHE_HOME") ??
-    `${Deno.env.get("HOME") ?? "/var/cache"}/.cache`;
-  const slug = repoUrl.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(-120);
-  return `${base}/clusterdeploy/trees/${slug || "repo"}`;
-}
+import { type SyncFlags } from "./flags.ts";
 
 /** Builds the `sync` command. */
 export function syncCommand(): Command {
@@ -66,18 +59,4 @@ export function syncCommand(): Command {
       const { runSync } = await import("./cli_run.ts");
       await runSync(repoUrl, opts);
     });
-}
-
-/** The parsed options of `sync`. */
-export interface SyncFlags {
-  store: string;
-  branch?: string;
-  treeDir?: string;
-  dryRun: boolean;
-  force: boolean;
-  gitTimeout: number;
-  maxNodeBytes: number;
-  timeout: number;
-  logFormat: string;
-  verbose: boolean;
 }

@@ -8,7 +8,8 @@ import { createLogger, parseLogFormat } from "../log.ts";
 import { RealRunner } from "../proc/real.ts";
 import { openStoreForCli } from "../cli/open_store.ts";
 import { GitRunner } from "../git_runner.ts";
-import { defaultTreeDir, type SyncFlags } from "./cli.ts";
+import type { SyncFlags } from "./flags.ts";
+import { defaultTreeDir } from "./git.ts";
 import { syncRepository } from "./sync.ts";
 
 /** Runs one sync of `repoUrl` with the parsed options; sets `Deno.exitCode`. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Value } from "../tree/model.ts";
-import { sameVersion } from "../cluster/version.ts";
+import { sameVersion } from "../cluster/mod.ts";
 
 /** One host's reported version. */
 export interface HostVersion {

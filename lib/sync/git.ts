@@ -87,3 +87,11 @@ export async function commitId(runner: Runner, dir: string): Promise<string> {
   if (head.code !== 0) throw gitFailure(`reading the commit of ${dir}`, head);
   return head.stdout.trim();
 }
+
+/** The default working checkout for a repository: one directory per URL under the cache. */
+export function defaultTreeDir(repoUrl: string): string {
+  const base = Deno.env.get("XDG_CACHE_HOME") ??
+    `${Deno.env.get("HOME") ?? "/var/cache"}/.cache`;
+  const slug = repoUrl.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(-120);
+  return `${base}/clusterdeploy/trees/${slug || "repo"}`;
+}

@@ -17,7 +17,7 @@ import {
   applyStoreOps,
   toStoreOps,
 } from "../store/tree_io.ts";
-import { type Store, StoreError, type StoreOp } from "../store/types.ts";
+import { isStoreError, type Store, StoreError, type StoreOp } from "../store/types.ts";
 import type { TreeDiff } from "../tree/diff.ts";
 import { message } from "../error_message.ts";
 
@@ -78,7 +78,7 @@ export function importTree(store: Store, options: ImportOptions): Promise<ApplyR
     keepSession: true,
     retryAfterLoss: changedMeanwhile,
     onRetry(error) {
-      if (error instanceof StoreError && error.code === "CONNECTION") {
+      if (isStoreError(error, "CONNECTION")) {
         log.warning(
           `Lost the connection to ZooKeeper during the import (${message(error)}); ` +
             `re-reading the tree once reconnected`,

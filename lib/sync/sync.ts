@@ -6,11 +6,10 @@
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
-import { type Store, StoreError } from "../store/types.ts";
+import { isStoreError, type Store } from "../store/types.ts";
 import { readTopLevel, updateProperties } from "../store/tree_io.ts";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
-import { deploymentIndexOps } from "../cluster/deployment_index.ts";
-import { NOT_DEPLOYMENTS } from "../cluster/deployment_keys.ts";
+import { deploymentIndexOps } from "../cluster/mod.ts";
 import { applyOpsInPlace } from "../tree/apply.ts";
 import { decodeProperties, encodeProperties } from "../tree/codec.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
@@ -18,12 +17,13 @@ import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { updateCheckout } from "./git.ts";
 import { tryLockCheckout } from "./checkout_lock.ts";
 import type { LoadOptions } from "../tree/load.ts";
-import { HOSTS_PATH, sameVersion, showVersion } from "../cluster/version.ts";
+import { sameVersion, showVersion } from "../cluster/mod.ts";
 import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
 import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 import { type ImportPlan, importTree } from "./import.ts";
 import { message } from "../error_message.ts";
+import { HOSTS_PATH, RESERVED_TOP_LEVEL } from "../cluster/mod.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -275,7 +275,7 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
  * deployment index (the diff uses those the files name, the deployment index all of them).
  */
 function readLive(store: Store): Promise<TreeNode> {
-  return readTopLevel(store, NOT_DEPLOYMENTS);
+  return readTopLevel(store, RESERVED_TOP_LEVEL);
 }
 
 /** Thrown inside the version update when the cluster was stopped meanwhile. */
@@ -300,13 +300,13 @@ async function bumpVersion(store: Store, commit: string, log: Logger): Promise<b
         log.critical("ALL STOP, cluster version became None during the sync; version not bumped");
         return false;
       }
-      if (!(error instanceof StoreError && error.code === "NO_NODE") || attempt > 1) throw error;
+      if (!(isStoreError(error, "NO_NODE")) || attempt > 1) throw error;
     }
     try {
       await store.create(HOSTS_PATH, encodeProperties({ version: commit }));
       return true;
     } catch (error) {
-      if (!(error instanceof StoreError && error.code === "NODE_EXISTS")) throw error;
+      if (!(isStoreError(error, "NODE_EXISTS"))) throw error;
     }
   }
 }

@@ -5,12 +5,11 @@
  *
  * @module
  */
-import { NOT_DEPLOYMENTS } from "../cluster/deployment_keys.ts";
-import { LOCKS_ROOT } from "../store/path.ts";
 import { parseTree } from "../tree/parse.ts";
 import { checkTree, decodeTreeText, type LoadOptions } from "../tree/load.ts";
 import { layerTree } from "../tree/layer.ts";
 import { emptyNode, type TreeNode, TreeSyntaxError } from "../tree/model.ts";
+import { RESERVED_TOP_LEVEL } from "../cluster/mod.ts";
 
 /** The tree files found in a directory, in import order. */
 export interface TreeFileList {
@@ -33,16 +32,6 @@ export async function listTreeFiles(dir: string): Promise<TreeFileList> {
   layers.sort();
   return { base, layers };
 }
-
-/**
- * Paths that belong to sync and the agents, never to tree files: those that hold no
- * deployments (`/hosts`, `/zookeeper`, the role locks agents queue on, the deployment index sync
- * writes itself; sync would delete what agents keep there) and the cluster locks.
- */
-const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
-  ...NOT_DEPLOYMENTS,
-  LOCKS_ROOT.slice(1),
-]);
 
 /**
  * Parses every file and builds the desired tree: `.zk` files side by side (a top-level node

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { nodeAt, type TreeNode, type Value } from "./model.ts";
+import { nodeAt, type TreeNode, type Value, ZOOKEEPER_NODE } from "./model.ts";
 import { formatValue } from "./value.ts";
 
 /** Options for {@linkcode formatTree}. */
@@ -12,15 +12,9 @@ export interface FormatTreeOptions {
   path?: string;
   /** Include ephemeral nodes (default: omit them). */
   ephemeral?: boolean;
-  /** Also print the internal top-level nodes (the deployment index; default: omit them). */
-  internal?: boolean;
+  /** Top-level names not printed (besides ZooKeeper's own node, which never is). */
+  hidden?: ReadonlySet<string>;
 }
-
-/** ZooKeeper's reserved node, never printed at the root. */
-const RESERVED = "zookeeper";
-
-/** Top-level nodes clusterdeploy keeps for itself, printed only on request. */
-const INTERNAL = new Set(["deployment-index"]);
 
 /** True when a property key names a link (`name ->`) or a property link (`name =>`). */
 export function isLinkKey(key: string): boolean {
@@ -38,7 +32,7 @@ export function formatProperty(key: string, value: Value): string {
 
 /**
  * Formats a tree as text. Without `path` (or with "/") each top-level node is printed, except
- * the reserved `/zookeeper` and (unless `options.internal`) the internal `/deployment-index`;
+ * ZooKeeper's own `/zookeeper` and those in `options.hidden`;
  * with `path` that node is printed with its full path as its name.
  *
  * Each node prints as `/name`, plus ` : <type>` when its `type` property is type text
@@ -55,7 +49,7 @@ export function formatTree(root: TreeNode, options: FormatTreeOptions = {}): str
   const path = options.path;
   if (path === undefined || path.split("/").every((part) => part === "")) {
     for (const child of sortedChildren(root, ephemeral)) {
-      if (child.name === RESERVED || (INTERNAL.has(child.name) && !options.internal)) continue;
+      if (child.name === ZOOKEEPER_NODE || options.hidden?.has(child.name)) continue;
       formatNode(child, child.name, "", ephemeral, lines);
     }
   } else {

@@ -7,6 +7,9 @@
  * @module
  */
 
+/** ZooKeeper's own top-level node: never part of a tree, never printed, never written. */
+export const ZOOKEEPER_NODE = "zookeeper";
+
 /** A property value: the literals the text format allows. */
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
 

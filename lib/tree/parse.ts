@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { emptyNode, type TreeNode, TreeSyntaxError, type Value } from "./model.ts";
+import { emptyNode, type TreeNode, TreeSyntaxError, type Value, ZOOKEEPER_NODE } from "./model.ts";
 import { nodeNameProblem } from "./safe_values.ts";
 import { MAX_DEPTH, type ReadResult, readValue, ValueSyntaxError } from "./value.ts";
 
@@ -87,7 +87,7 @@ export function parseTree(text: string, file = "<string>"): TreeNode {
 
     if (content.startsWith("/")) {
       const { name, type } = parseNodeLine(content, indent, fail);
-      if (parent.node === root && name === "zookeeper") {
+      if (parent.node === root && name === ZOOKEEPER_NODE) {
         fail(indent + 1, "'/zookeeper' is reserved by ZooKeeper and cannot be defined in a tree");
       }
       if (stack.length > MAX_DEPTH) {

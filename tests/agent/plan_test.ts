@@ -4,10 +4,10 @@
  */
 import { deepEqual as assertEquals, throws } from "node:assert/strict";
 import { type Deployment, deploymentsForHost } from "../../lib/agent/deployments.ts";
-import type { HostIdentity } from "../../lib/agent/identity.ts";
 import type { InstalledState } from "../../lib/agent/installed.ts";
 import { describeStep, planDeployment } from "../../lib/agent/plan.ts";
 import { parseTree } from "../../lib/tree/parse.ts";
+import { type HostIdentity } from "../../lib/cluster/mod.ts";
 
 const HOST: HostIdentity = { id: "424242424242", name: "host42", role: null };
 

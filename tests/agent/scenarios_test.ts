@@ -49,6 +49,7 @@ import {
 } from "../support/harness/scenario.ts";
 import type { StoreFixture } from "../support/harness/stores.ts";
 import { waitFor } from "../support/harness/wait.ts";
+import { INTERNAL_NODES } from "../../lib/cluster/mod.ts";
 
 const DIR = new URL("../../testdata/agent/", import.meta.url).pathname;
 
@@ -233,7 +234,7 @@ async function runScenario(file: string, fixture: StoreFixture) {
         case "print": {
           const path = args[0] ?? "/";
           const printed = path === "/"
-            ? formatTree(await readTree(control, "/"), { ephemeral: true })
+            ? formatTree(await readTree(control, "/"), { ephemeral: true, hidden: INTERNAL_NODES })
             : await bench.print(path);
           expectLines(lines(printed), step, where, "tree");
           break;

@@ -7,10 +7,9 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";
-import { DEPLOYMENT_INDEX, indexTexts } from "../../lib/cluster/deployment_index.ts";
-import { deploymentsByKey } from "../../lib/cluster/deployment_keys.ts";
+import { indexTexts } from "../../lib/cluster/mod.ts";
+import { deploymentsByKey } from "../../lib/cluster/mod.ts";
 import { TreeWalkSource } from "../../lib/agent/desired.ts";
-import type { HostIdentity } from "../../lib/agent/identity.ts";
 import { YumPackageManager } from "../../lib/agent/packages/yum.ts";
 import { memoryLogger } from "../../lib/log.ts";
 import { parseHead, readIndexKeys } from "../../lib/store/recipe/keyed_index.ts";
@@ -26,6 +25,8 @@ import { CountingStore } from "../support/harness/counting_store.ts";
 import { makeRepo } from "../support/harness/git_repo.ts";
 import { STORE_KINDS } from "../support/harness/stores.ts";
 import { syncCommit } from "../support/harness/sync_run.ts";
+import { type HostIdentity } from "../../lib/cluster/mod.ts";
+import { DEPLOYMENT_INDEX } from "../../lib/cluster/mod.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 

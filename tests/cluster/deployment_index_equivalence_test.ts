@@ -6,14 +6,9 @@
  * the walk, and both equal the walk as it was before the index (the oracle).
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { decodeEntries, indexTexts } from "../../lib/cluster/deployment_index.ts";
-import {
-  deploymentsByKey,
-  hostKeys,
-  selectDeployments,
-} from "../../lib/cluster/deployment_keys.ts";
+import { decodeEntries, indexTexts } from "../../lib/cluster/mod.ts";
+import { deploymentsByKey, hostKeys, selectDeployments } from "../../lib/cluster/mod.ts";
 import { type Deployment, deploymentsForHost } from "../../lib/agent/deployments.ts";
-import type { HostIdentity } from "../../lib/agent/identity.ts";
 import { describeStep, planDeployment } from "../../lib/agent/plan.ts";
 import { listTreeFiles, readDesiredTree } from "../../lib/sync/tree_files.ts";
 import { type TreeNode, TreeSyntaxError } from "../../lib/tree/model.ts";
@@ -21,6 +16,7 @@ import { parseTree } from "../../lib/tree/parse.ts";
 import { generateTrees, generateVariedTrees, VARIED_KEYS } from "../../bench/tree_gen.ts";
 import { referenceWalk } from "../support/harness/reference_walk.ts";
 import { inputText, parseScenario } from "../support/harness/scenario.ts";
+import { type HostIdentity } from "../../lib/cluster/mod.ts";
 
 const TESTDATA = new URL("../../testdata/", import.meta.url).pathname;
 

@@ -7,9 +7,8 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";
-import { DEPLOYMENT_INDEX, readDeploymentIndex } from "../../lib/cluster/deployment_index.ts";
+import { readDeploymentIndex } from "../../lib/cluster/mod.ts";
 import { IndexedSource, TreeWalkSource } from "../../lib/agent/desired.ts";
-import type { HostIdentity } from "../../lib/agent/identity.ts";
 import { YumPackageManager } from "../../lib/agent/packages/yum.ts";
 import { resumeCluster } from "../../lib/operator/resume.ts";
 import { memoryLogger } from "../../lib/log.ts";
@@ -28,6 +27,8 @@ import { CountingStore } from "../support/harness/counting_store.ts";
 import { makeRepo, type TestRepo } from "../support/harness/git_repo.ts";
 import { STORE_KINDS } from "../support/harness/stores.ts";
 import { syncCommit } from "../support/harness/sync_run.ts";
+import { type HostIdentity } from "../../lib/cluster/mod.ts";
+import { DEPLOYMENT_INDEX } from "../../lib/cluster/mod.ts";
 
 const MINE = `/mine
   /web : z4m cms

@@ -9,7 +9,7 @@
  * strikes right after the cluster lock is taken, at the re-read that decides again under it.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { DEPLOYMENT_INDEX, indexTexts, whyNotCurrent } from "../../lib/cluster/deployment_index.ts";
+import { indexTexts, whyNotCurrent } from "../../lib/cluster/mod.ts";
 import { parseHead, readIndexKeys } from "../../lib/store/recipe/keyed_index.ts";
 import { getProperties, readTree } from "../../lib/store/tree_io.ts";
 import type { Store } from "../../lib/store/types.ts";
@@ -25,6 +25,7 @@ import { startTcpProxy } from "../support/servers/tcp_proxy.ts";
 import { waitFor } from "../support/harness/wait.ts";
 import { startZooKeeper, startZooKeeperEnsemble } from "../support/servers/zookeeper.ts";
 import { runSync, type SyncRun } from "../support/harness/sync_run.ts";
+import { DEPLOYMENT_INDEX } from "../../lib/cluster/mod.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 

@@ -19,6 +19,7 @@ import {
   substitute,
 } from "../support/harness/scenario.ts";
 import { runSync } from "../support/harness/sync_run.ts";
+import { INTERNAL_NODES } from "../../lib/cluster/mod.ts";
 
 const DIR = new URL("../../testdata/sync/", import.meta.url).pathname;
 
@@ -75,7 +76,10 @@ async function runScenario(file: string, store: Store, openAnother: () => Promis
         }
         case "tree": {
           const tree = await readTree(store, "/");
-          const printed = formatTree(tree, args[0] ? { path: args[0] } : {});
+          const printed = formatTree(
+            tree,
+            args[0] ? { path: args[0] } : { hidden: INTERNAL_NODES },
+          );
           deepEqual(
             printed.split("\n").slice(0, -1),
             expectedOutput(step, values).lines,

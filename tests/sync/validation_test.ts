@@ -160,7 +160,7 @@ Deno.test("sync --force under ALL STOP refuses and says how to get out", async (
 });
 
 Deno.test("a version holding a newline never splits a log line", async () => {
-  const { showVersion } = await import("../../lib/cluster/version.ts");
+  const { showVersion } = await import("../../lib/cluster/mod.ts");
   equal(showVersion("abc123"), "abc123");
   equal(showVersion("1.0\nINFO Done deploying"), "'1.0\\nINFO Done deploying'");
   equal(showVersion("tab\there"), "'tab\\there'");

@@ -1,38 +1,11 @@
 /**
- * The embedded store's errors: a store file that is not one, or holds bad data
- * ({@linkcode StoreFileError}), and SQLite's own failures turned into store errors.
+ * The embedded store's errors: SQLite's own failures turned into store errors (a damaged or
+ * foreign file becomes a {@linkcode StoreFileError}).
  *
  * @module
  */
-import { StoreError } from "../types.ts";
-
-/**
- * The file at `file` is not a clusterdeploy store, or holds bad data. The message reads
- * `FILE is not a valid clusterdeploy store: NODE: PROBLEM` (without `NODE: ` when the problem is
- * the file as a whole). Its code is `INVALID`.
- */
-export class StoreFileError extends StoreError {
-  /** The store file. */
-  readonly file: string;
-  /** The node the problem is at, when it is one node's. */
-  readonly node?: string;
-  /** What is wrong. */
-  readonly problem: string;
-
-  /** Makes the error. */
-  constructor(file: string, node: string | undefined, problem: string) {
-    super(
-      "INVALID",
-      `${file} is not a valid clusterdeploy store: ${
-        node === undefined ? "" : `${node}: `
-      }${problem}`,
-    );
-    this.name = "StoreFileError";
-    this.file = file;
-    this.node = node;
-    this.problem = problem;
-  }
-}
+import { StoreError, StoreFileError } from "../types.ts";
+import { message } from "../../error_message.ts";
 
 /** Whether `error` is SQLite saying another connection holds the lock. */
 export function isBusy(error: unknown): boolean {
@@ -46,12 +19,12 @@ export function isBusy(error: unknown): boolean {
  */
 export function sqliteFailure(error: unknown, file: string, path?: string): Error {
   if (error instanceof StoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/malformed|not a database|corrupt|no such (table|column)/i.test(message)) {
-    return new StoreFileError(file, undefined, message);
+  const text = message(error);
+  if (/malformed|not a database|corrupt|no such (table|column)/i.test(text)) {
+    return new StoreFileError(file, undefined, text);
   }
-  if (/readonly|read-only|permission|access/i.test(message)) {
-    return new StoreError("PERMISSION", `embedded store ${file}: ${message}`, path);
+  if (/readonly|read-only|permission|access/i.test(text)) {
+    return new StoreError("PERMISSION", `embedded store ${file}: ${text}`, path);
   }
-  return new StoreError("CONNECTION", `embedded store ${file}: ${message}`, path);
+  return new StoreError("CONNECTION", `embedded store ${file}: ${text}`, path);
 }

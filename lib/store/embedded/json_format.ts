@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { StoreFileError } from "./errors.ts";
 import { parentPath, validatePath } from "../path.ts";
-import { StoreError } from "../types.ts";
+import { StoreError, StoreFileError } from "../types.ts";
 
 /** The format tag of the JSON store files. */
 export const JSON_FORMAT = "clusterdeploy-local-store 1";

@@ -7,9 +7,8 @@
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { StoreFileError } from "./errors.ts";
 import { baseName, parentPath, validatePath } from "../path.ts";
-import { type StoredNode, StoreError, type StoreOp } from "../types.ts";
+import { type StoredNode, StoreError, StoreFileError, type StoreOp } from "../types.ts";
 
 /** One node row. */
 export interface NodeRow {

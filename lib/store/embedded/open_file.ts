@@ -7,10 +7,10 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { isBusy, sqliteFailure, StoreFileError } from "./errors.ts";
+import { isBusy, sqliteFailure } from "./errors.ts";
 import { parseJsonStore } from "./json_format.ts";
 import { createSchema, insertTree, tableNames, validateDatabase } from "./schema.ts";
-import { StoreError } from "../types.ts";
+import { StoreError, StoreFileError } from "../types.ts";
 
 /** How long one SQLite call waits for another process's lock before giving back control. */
 export const BUSY_TIMEOUT_MS = 100;

@@ -13,10 +13,10 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { StoreFileError } from "./errors.ts";
 import type { FileTree } from "./json_format.ts";
 import { parentPath, validatePath } from "../path.ts";
 import type { StoreError } from "../types.ts";
+import { StoreFileError } from "../types.ts";
 
 /** The format tag in `meta`. */
 export const SQLITE_FORMAT = "clusterdeploy-store 2";

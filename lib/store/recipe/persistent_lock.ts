@@ -9,7 +9,7 @@
  * @module
  */
 import { decodeProperties, encodeProperties } from "../../tree/codec.ts";
-import { type Store, StoreError } from "../types.ts";
+import { isStoreError, type Store, StoreError } from "../types.ts";
 import { untilGone } from "./until_gone.ts";
 
 /** The prefix of request nodes. */
@@ -102,7 +102,7 @@ export async function acquirePersistentLock(
       const created = await store.create(`${path}/${REQUEST_PREFIX}`, data, { sequential: true });
       request = created.slice(created.lastIndexOf("/") + 1);
     } catch (error) {
-      if (error instanceof StoreError && error.code === "NO_NODE") throw new MissingLockError(path);
+      if (isStoreError(error, "NO_NODE")) throw new MissingLockError(path);
       throw error;
     }
   }
@@ -131,7 +131,7 @@ export async function acquirePersistentLock(
     adopted: own !== undefined,
     release: () =>
       store.delete(`${path}/${request}`).catch((error) => {
-        if (!(error instanceof StoreError && error.code === "NO_NODE")) throw error;
+        if (!(isStoreError(error, "NO_NODE"))) throw error;
       }),
   };
 }

@@ -8,6 +8,7 @@ import zookeeper from "node-zookeeper-client";
 import type { Buffer } from "node:buffer";
 import { StoreError, type StoreErrorCode } from "../types.ts";
 import { stopManager } from "./wire_patch.ts";
+import { message } from "../../error_message.ts";
 
 /** A node's stat as the client returns it. */
 export interface ZkStat {
@@ -178,7 +179,7 @@ export function toStoreError(error: unknown, what: string, path: string): StoreE
   const code = typeof (error as ZkException)?.code === "number"
     ? storeCodeOf((error as ZkException).code)
     : "INVALID";
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = message(error);
   return new StoreError(code, `zookeeper ${what} failed (${detail})`, path);
 }
 

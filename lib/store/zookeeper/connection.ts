@@ -87,9 +87,6 @@ export function isZero(buffer: Buffer | undefined): boolean {
   return buffer === undefined || buffer.every((b) => b === 0);
 }
 
-/** Whether `error` is a {@linkcode StoreError} with `code` (the zk_* modules' name for it). */
-export { isStoreError as isCode } from "../types.ts";
-
 /**
  * One logical connection to an ensemble. The other parts of the store send their requests
  * through it; it tells them when to re-create ephemerals (after an expiry) and re-arm watches

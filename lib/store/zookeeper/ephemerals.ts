@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { type EphemeralHandle, StoreError } from "../types.ts";
+import { type EphemeralHandle, isStoreError, StoreError } from "../types.ts";
 import { validatePath } from "../path.ts";
 import { zk, type ZkStat } from "./client.ts";
-import { isCode, isZero, type ZkConnection } from "./connection.ts";
+import { isZero, type ZkConnection } from "./connection.ts";
 import type { ZkWrites } from "./writes.ts";
 
 /** The ephemerals a ZooKeeper store keeps. */
@@ -55,7 +55,7 @@ export class ZkEphemerals {
           await this.#ensureEphemeral(handle.path, () => handle.data);
           break;
         } catch (error) {
-          if (!isCode(error, "CONNECTION") || attempt >= 3) {
+          if (!isStoreError(error, "CONNECTION") || attempt >= 3) {
             console.error(`zookeeper store: cannot re-create ephemeral ${handle.path}:`, error);
             break;
           }
@@ -76,7 +76,7 @@ export class ZkEphemerals {
         await this.#writes.createRaw(path, data(), zk.CreateMode.EPHEMERAL);
         return;
       } catch (error) {
-        if (!isCode(error, "NODE_EXISTS") || attempt >= 5) throw error;
+        if (!isStoreError(error, "NODE_EXISTS") || attempt >= 5) throw error;
       }
       const abs = this.#conn.abs(path);
       const stat = await this.#conn.request<ZkStat | null | undefined>(
@@ -98,7 +98,7 @@ export class ZkEphemerals {
       try {
         await this.#writes.delete(path, stat.version);
       } catch (error) {
-        if (!isCode(error, "NO_NODE") && !isCode(error, "BAD_VERSION")) throw error;
+        if (!isStoreError(error, "NO_NODE") && !isStoreError(error, "BAD_VERSION")) throw error;
       }
     }
   }
@@ -112,11 +112,11 @@ export class ZkEphemerals {
         await this.#writes.set(handle.path, data);
         return;
       } catch (error) {
-        if (isCode(error, "NO_NODE")) {
+        if (isStoreError(error, "NO_NODE")) {
           await this.#ensureEphemeral(handle.path, () => handle.data);
           return;
         }
-        if (!isCode(error, "CONNECTION")) throw error;
+        if (!isStoreError(error, "CONNECTION")) throw error;
       }
       await this.#conn.waitConnected();
     }
@@ -128,7 +128,7 @@ export class ZkEphemerals {
     try {
       await this.#writes.delete(handle.path);
     } catch (error) {
-      if (!isCode(error, "NO_NODE")) throw error;
+      if (!isStoreError(error, "NO_NODE")) throw error;
     }
   }
 }

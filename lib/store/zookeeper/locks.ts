@@ -15,8 +15,9 @@ import {
   validateLockName,
 } from "../path.ts";
 import { zk } from "./client.ts";
-import { isCode, type ZkConnection } from "./connection.ts";
+import { type ZkConnection } from "./connection.ts";
 import type { ZkWrites } from "./writes.ts";
+import { isStoreError } from "../types.ts";
 
 /** Tries the zktools-style lock `/ZktoolsLocks/<name>`; null when someone else holds it. */
 export async function tryZkLock(
@@ -28,14 +29,14 @@ export async function tryZkLock(
   const dir = `${LOCKS_ROOT}/${name}`;
   const ensure = (path: string, data: string) =>
     writes.createRaw(path, data, zk.CreateMode.PERSISTENT).catch((error) => {
-      if (!isCode(error, "NODE_EXISTS")) throw error;
+      if (!isStoreError(error, "NODE_EXISTS")) throw error;
     });
   const enter = () =>
     writes.createRaw(`${dir}/${LOCK_CHILD_PREFIX}`, "", zk.CreateMode.EPHEMERAL_SEQUENTIAL);
   // The lock's parents exist but for a first use: they are created only then (two requests
   // fewer for every lock taken after the first).
   const mine = await enter().catch(async (error) => {
-    if (!isCode(error, "NO_NODE")) throw error;
+    if (!isStoreError(error, "NO_NODE")) throw error;
     await ensure(LOCKS_ROOT, LOCKS_ROOT_DATA);
     await ensure(dir, LOCK_NODE_DATA);
     return await enter();
@@ -56,7 +57,7 @@ export async function tryZkLock(
   const lowest = children.every((child) => child === baseName(mine) || sequenceOf(child) > mySeq);
   if (!lowest) {
     await writes.delete(mine).catch((error) => {
-      if (!isCode(error, "NO_NODE")) throw error;
+      if (!isStoreError(error, "NO_NODE")) throw error;
     });
     return null;
   }
@@ -66,7 +67,7 @@ export async function tryZkLock(
       if (released || conn.closed) return;
       released = true;
       await writes.delete(mine).catch((error) => {
-        if (!isCode(error, "NO_NODE")) throw error;
+        if (!isStoreError(error, "NO_NODE")) throw error;
       });
     },
   };

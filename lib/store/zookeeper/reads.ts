@@ -17,10 +17,10 @@ import {
   type ReadResult,
 } from "./multi_read.ts";
 import type { Buffer } from "node:buffer";
-import { type ReadOptions, type StoredNode, StoreError } from "../types.ts";
+import { isStoreError, type ReadOptions, type StoredNode, StoreError } from "../types.ts";
 import { validatePath } from "../path.ts";
 import { toStoreError, zk, type ZkStat } from "./client.ts";
-import { isCode, isZero, type ZkConnection } from "./connection.ts";
+import { isZero, type ZkConnection } from "./connection.ts";
 
 /** Ops per `multiRead` request: small replies (node data is small), many in flight. */
 const READ_BATCH = 500;
@@ -67,7 +67,7 @@ export class ZkReads {
       } catch (error) {
         // A server older than 3.6 refuses `multiRead` and drops the connection: read again
         // node by node (requests wait for the reconnect).
-        if (this.#multiRead || !isCode(error, "CONNECTION")) throw error;
+        if (this.#multiRead || !isStoreError(error, "CONNECTION")) throw error;
       }
     }
     return await Promise.all(paths.map((path) => this.#read(path, withChildren)));
@@ -143,7 +143,7 @@ export class ZkReads {
       );
       return { type: GET_CHILDREN, children };
     } catch (error) {
-      if (isCode(error, "NO_NODE")) return { type: ERROR, err: ZK_NO_NODE };
+      if (isStoreError(error, "NO_NODE")) return { type: ERROR, err: ZK_NO_NODE };
       throw error;
     }
   }
@@ -207,7 +207,7 @@ export class ZkReads {
       };
     } catch (error) {
       // Gone between the two requests, or before: the node does not exist.
-      if (isCode(error, "NO_NODE")) return null;
+      if (isStoreError(error, "NO_NODE")) return null;
       throw error;
     }
   }

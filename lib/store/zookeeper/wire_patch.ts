@@ -31,6 +31,7 @@
 
 import ConnectionManager from "node-zookeeper-client/lib/ConnectionManager.js";
 import { Buffer } from "node:buffer";
+import { message } from "../../error_message.ts";
 
 /** The library's connection state while waiting for the connect response. */
 const CONNECTING = 1;
@@ -214,7 +215,7 @@ const CONNECTION_LOSS = -4;
  * client reconnects).
  */
 function unreadable(manager: Manager, head: Packet | undefined, error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = message(error);
   if (head !== undefined && manager.pendingQueue[0] !== head) {
     const lost = Object.assign(
       new Error(`unreadable reply from the server (${reason}); connection dropped`),

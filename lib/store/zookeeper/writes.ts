@@ -5,10 +5,10 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { type CreateOptions, StoreError, type StoreOp } from "../types.ts";
+import { type CreateOptions, isStoreError, StoreError, type StoreOp } from "../types.ts";
 import { parentPath, validatePath } from "../path.ts";
 import { OP, toStoreError, zk, type ZkStat, type ZkTransactionOp } from "./client.ts";
-import { isCode, type ZkConnection } from "./connection.ts";
+import { type ZkConnection } from "./connection.ts";
 
 /** The write side of a ZooKeeper store. */
 export class ZkWrites {
@@ -35,7 +35,7 @@ export class ZkWrites {
     // Sent in order on one connection, so the server creates them top-down.
     const ancestors = missing.map((p) =>
       this.createRaw(p, "", zk.CreateMode.PERSISTENT).catch((error) => {
-        if (!isCode(error, "NODE_EXISTS")) throw error;
+        if (!isStoreError(error, "NODE_EXISTS")) throw error;
       })
     );
     const mode = options.sequential

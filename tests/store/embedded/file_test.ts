@@ -9,11 +9,11 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { StoreFileError } from "../../../lib/store/embedded/errors.ts";
 import { openLocalStore } from "../../../lib/store/embedded/mod.ts";
 import { runEntrypoint } from "../../support/harness/cli.ts";
 import { makeRepo } from "../../support/harness/git_repo.ts";
 import { withTempDir } from "../../support/harness/temp_dir.ts";
+import { StoreFileError } from "../../../lib/store/types.ts";
 
 const FIXTURE = new URL("../../../testdata/store/json-store-v1.json", import.meta.url).pathname;
 const options = { sanitizeOps: false, sanitizeResources: false };

@@ -5,9 +5,9 @@
  * @module
  */
 import { appOf, type Deployment, DeploymentError } from "../../../lib/agent/deployments.ts";
-import type { HostIdentity } from "../../../lib/agent/identity.ts";
 import { joinPath, type TreeNode } from "../../../lib/tree/model.ts";
 import { formatValue } from "../../../lib/tree/value.ts";
+import { type HostIdentity } from "../../../lib/cluster/mod.ts";
 
 const VERSIONED = /^(\S+)-\d+(\.\d+)*$/;
 
