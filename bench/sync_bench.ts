@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { deploymentIndexOps } from "../lib/cluster/deployment_index.ts";
+import { deploymentIndexOps } from "../lib/cluster/mod.ts";
 import { memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import { openLocalStore } from "../lib/store/embedded/mod.ts";

@@ -45,7 +45,7 @@ export interface Grant {
   readonly flag: string;
   /** Its allow-list (`{name}` placeholders allowed); absent: unrestricted. */
   readonly values?: readonly string[];
-  /** Why: what code needs it. Shown by `deno task compile --print` and in README's table. */
+  /** Why: what code needs it. Shown by `deno task compile --print` and in docs/operating.md's table. */
   readonly why: string;
 }
 

@@ -2,6 +2,8 @@
  * The shared git runner: every `git` command gets the timeout, the low-speed limits, no prompts
  * and only the allowed transports; other commands pass through unchanged; an expired timeout says
  * which option set it.
+ *
+ * Covers: lib/git_runner.ts, lib/proc/fake.ts, lib/proc/real.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { GIT_PROTOCOLS, GitRunner } from "../lib/git_runner.ts";

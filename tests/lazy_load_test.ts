@@ -2,6 +2,8 @@
  * main.ts loads a subcommand's modules only when that subcommand runs: its static module graph
  * is commander and the runner, nothing else; and the placeholders `--help` lists say exactly
  * what the real commands say.
+ *
+ * Covers: lib/cli/run.ts, agent.ts, handler.ts, main.ts, sync.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { Help } from "commander";

@@ -1,6 +1,8 @@
 /**
  * The operator CLI (main.ts) and sync.ts as black boxes: help, exit codes, messages, and the
  * tree/status/resume commands on the embedded store.
+ *
+ * Covers: main.ts, sync.ts.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { runEntrypoint } from "./support/harness/cli.ts";

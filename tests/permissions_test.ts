@@ -10,6 +10,8 @@
  * Every run gets fresh directories (the layout's paths point into them) and its own ZooKeeper
  * chroot, so runs are independent and may go in parallel.
  *
+ * Covers: agent.ts, handler.ts, main.ts, scripts/compile.ts, scripts/permissions.ts, sync.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";

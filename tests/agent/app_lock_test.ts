@@ -2,6 +2,10 @@
  * Rolling deployments: agents hold `/agent-locks/<app path>` around an app's deploy script, so
  * two hosts never run the same app's script at once (and a waiting host says why it waits).
  * Different apps deploy in parallel.
+ *
+ * Covers: lib/agent/app_guard.ts, lib/agent/deploy_command.ts, lib/agent/deployments.ts,
+ *   lib/agent/execute.ts, lib/agent/packages/mod.ts, lib/log.ts, lib/proc/fake.ts,
+ *   lib/store/recipe/lock.ts, lib/store/types.ts, lib/tree/codec.ts.
  */
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { appLockPath, CompletedScripts, guardDeploy } from "../../lib/agent/app_guard.ts";

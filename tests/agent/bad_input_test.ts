@@ -1,6 +1,8 @@
 /**
  * The agent given bad input: an unreadable host id, a tree property of the wrong type, a second
  * agent for the same host, bad flags; and `--dry-run`, which prints the plan and changes nothing.
+ *
+ * Covers: lib/agent/agent.ts, agent.ts.
  */
 import { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";

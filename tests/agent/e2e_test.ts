@@ -2,6 +2,9 @@
  * The agent end to end, with real processes: a real ZooKeeper, a real git repository synced
  * into it, agents running as separate `deno run -A agent.ts` processes on temp roots with a
  * yum look-alike on PATH and real shell deploy scripts.
+ *
+ * Covers: lib/log.ts, lib/proc/real.ts, lib/store/tree_io.ts, lib/store/types.ts,
+ *   lib/store/zookeeper/mod.ts, lib/sync/sync.ts.
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { memoryLogger } from "../../lib/log.ts";

@@ -2,6 +2,8 @@
  * `/etc/<app>` goes with the app's last deployment on this host (issue 8, item 8): removed
  * (rmdir) after the deployment; when something else is left in it, the agent says so and the
  * deployment still succeeds.
+ *
+ * Covers: lib/fs.ts.
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { exists } from "../../lib/fs.ts";

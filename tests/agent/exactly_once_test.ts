@@ -5,6 +5,8 @@
  * for the connection; nor when a lost connection makes the agent retry the version (the scripts
  * it already ran are skipped). And an expiry while a script runs is reported: the app lock went
  * with it.
+ *
+ * Covers: lib/store/embedded/mod.ts, lib/store/tree_io.ts, lib/store/types.ts.
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { getProperties } from "../../lib/store/tree_io.ts";

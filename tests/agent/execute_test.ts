@@ -1,6 +1,9 @@
 /**
  * Executing plans with other backends and VCS kinds than the seed's (on the fake runner):
  * git checkouts (clone, update, replace) and apt packages.
+ *
+ * Covers: lib/agent/deploy_command.ts, lib/agent/execute.ts, lib/agent/packages/mod.ts,
+ *   lib/agent/plan.ts, lib/log.ts, lib/proc/fake.ts.
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { CommandRunner } from "../../lib/agent/deploy_command.ts";

@@ -3,6 +3,9 @@
  * cluster version to None before it leaves the app lock, and a host that gets the lock reads the
  * version again and abandons. On a real ZooKeeper with agent processes, and in one process on
  * both stores for a host that waits on the lock while an operator stops the cluster.
+ *
+ * Covers: lib/store/recipe/lock.ts, lib/store/tree_io.ts, lib/store/types.ts,
+ *   lib/store/zookeeper/mod.ts.
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { acquireRecipeLock } from "../../lib/store/recipe/lock.ts";

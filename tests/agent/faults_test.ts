@@ -2,6 +2,8 @@
  * The agent against a real ZooKeeper that goes away: the server stops and restarts while the
  * agent waits, and the agent's session expires behind a network partition. In both cases a
  * bump made during or after the outage is deployed exactly once and `/hosts/<id>` is back.
+ *
+ * Covers: lib/store/tree_io.ts.
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { getProperties } from "../../lib/store/tree_io.ts";

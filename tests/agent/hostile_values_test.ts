@@ -3,6 +3,8 @@
  * agent checks every deployment before acting (the rules sync applies at parse time), fails
  * with a clear error and stops the cluster (ALL STOP), runs no command, and touches nothing
  * outside its root — and a path it removes must lie under `<root>/opt/` or `<root>/etc/<app>/`.
+ *
+ * Covers: lib/tree/safe_values.ts.
  */
 import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { removablePath, UnsafePathError } from "../../lib/tree/safe_values.ts";

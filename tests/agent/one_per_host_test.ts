@@ -2,6 +2,8 @@
  * One agent per host id (issue 8, item 6): two agents started together for one host id — in one
  * process or as two processes, on both stores — never both run: registration is one atomic
  * create, and the loser is refused without touching the winner's node.
+ *
+ * Covers: lib/agent/agent.ts, lib/agent/status_file.ts, lib/store/tree_io.ts.
  */
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";

@@ -5,6 +5,8 @@
  * and the restarted agent refuses to start beside its predecessor's work, so nobody runs the
  * same script beside the orphan.
  *
+ * Covers: lib/store/open.ts, agent.ts, scripts/permissions.ts.
+ *
  * @module
  */
 import { deepEqual, equal, match } from "node:assert/strict";

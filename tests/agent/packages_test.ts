@@ -1,4 +1,8 @@
-/** The package backends' commands and how they read installed versions. */
+/**
+ * The package backends' commands and how they read installed versions.
+ *
+ * Covers: lib/agent/packages/mod.ts, lib/agent/packages/yum.ts, lib/agent/packages/apt.ts.
+ */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { packageManager } from "../../lib/agent/packages/mod.ts";
 

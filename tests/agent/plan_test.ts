@@ -1,6 +1,9 @@
 /**
  * Planning a deployment without processes or a store: a tree and an installed state in, the
  * ordered steps out (as `--dry-run` prints them).
+ *
+ * Covers: lib/agent/deployments.ts, lib/agent/installed.ts, lib/agent/plan.ts, lib/cluster/mod.ts,
+ *   lib/tree/parse.ts.
  */
 import { deepEqual as assertEquals, throws } from "node:assert/strict";
 import { type Deployment, deploymentsForHost } from "../../lib/agent/deployments.ts";

@@ -2,6 +2,9 @@
  * A failed version is never deployed twice: when the ALL STOP write itself fails (the store
  * connection is gone), a reconnect retries the write, not the deployment; a later change of
  * `/hosts` deploys again.
+ *
+ * Covers: lib/store/delegating.ts, lib/store/embedded/mod.ts, lib/store/tree_io.ts,
+ *   lib/store/types.ts.
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { openLocalStore } from "../../lib/store/embedded/mod.ts";

@@ -2,6 +2,10 @@
  * Role controllers, planned (pure): where the controller's steps go in a plan, what happens to an
  * installed controller that is no longer wanted, and the checks on values from the tree and the
  * role file that become paths and argv.
+ *
+ * Covers: lib/agent/deployments.ts, lib/agent/installed.ts, lib/agent/plan.ts,
+ *   lib/agent/role_controller.ts, lib/agent/role_plan.ts, lib/sync/tree_files.ts,
+ *   lib/tree/model.ts, lib/tree/parse.ts.
  */
 import { deepEqual, equal, rejects, throws } from "node:assert/strict";
 import { DeploymentError } from "../../lib/agent/deployments.ts";

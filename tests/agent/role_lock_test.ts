@@ -2,6 +2,9 @@
  * Two real agents of one role, on both store kinds: they deploy one at a time under the role lock
  * `/role-locks/<role>` (the second waits until the first's ending-deployments has run), and a host
  * whose deployment failed keeps the role blocked until it deploys successfully.
+ *
+ * Covers: lib/agent/agent.ts, lib/agent/packages/yum.ts, lib/log.ts, lib/proc/fake.ts,
+ *   lib/store/recipe/persistent_lock.ts, lib/store/types.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";

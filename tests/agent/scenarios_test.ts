@@ -26,6 +26,11 @@
  *
  * Every action checks the whole transcript it produced: actions without an expected transcript
  * must log nothing.
+ *
+ * Covers: lib/agent/deployments.ts, lib/agent/identity.ts, lib/agent/installed.ts,
+ *   lib/agent/status_file.ts, lib/cluster/mod.ts, lib/operator/monitor.ts,
+ *   lib/store/recipe/persistent_lock.ts, lib/store/tree_io.ts, lib/tree/codec.ts,
+ *   lib/tree/format.ts, lib/tree/value.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { deploymentsForHost } from "../../lib/agent/deployments.ts";

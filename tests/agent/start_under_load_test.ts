@@ -4,6 +4,9 @@
  * a stop signal while it tries ends it cleanly. And no failure ends a process without saying
  * what failed: a rejection or exception with `null` (or any non-error value) that nothing
  * handled is reported, with the stack under `--verbose`.
+ *
+ * Covers: lib/agent/connect.ts, lib/cli/run.ts, lib/log.ts, lib/store/tree_io.ts,
+ *   lib/store/types.ts, lib/store/zookeeper/mod.ts.
  */
 import { deepEqual as assertEquals, equal, match, rejects } from "node:assert/strict";
 import { connectWithRetry } from "../../lib/agent/connect.ts";

@@ -4,6 +4,9 @@
  * and the agent that reads it from the index refuses it before running anything (the check it
  * makes on walked deployments); the persistent role locks (`/role-locks`) are neither walked
  * nor indexed.
+ *
+ * Covers: lib/agent/agent.ts, lib/agent/desired.ts, lib/agent/packages/yum.ts, lib/cluster/mod.ts,
+ *   lib/log.ts, lib/store/recipe/keyed_index.ts, lib/store/tree_io.ts, lib/tree/parse.ts.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";

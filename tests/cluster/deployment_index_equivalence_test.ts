@@ -4,6 +4,9 @@
  * seeded generated trees, for hosts named by every id/name/role combination, the plan from the
  * index (each key's text encoded, decoded, only the host's keys looked up) equals the plan from
  * the walk, and both equal the walk as it was before the index (the oracle).
+ *
+ * Covers: lib/agent/deployments.ts, lib/agent/plan.ts, lib/cluster/mod.ts, lib/sync/tree_files.ts,
+ *   lib/tree/model.ts, lib/tree/parse.ts.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { decodeEntries, indexTexts } from "../../lib/cluster/mod.ts";

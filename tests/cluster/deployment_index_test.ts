@@ -4,6 +4,10 @@
  * the walk whenever the index is absent or not provably current — never deploying from a stale
  * one: after `tree import`, after `resume`, after another tool's bump, when the generation it
  * points at is gone, for an index written by an older sync.
+ *
+ * Covers: lib/agent/agent.ts, lib/agent/desired.ts, lib/agent/packages/yum.ts, lib/cluster/mod.ts,
+ *   lib/log.ts, lib/operator/resume.ts, lib/store/recipe/keyed_index.ts, lib/store/tree_io.ts,
+ *   lib/store/types.ts, agent.ts, main.ts.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Agent } from "../../lib/agent/agent.ts";

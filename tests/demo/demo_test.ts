@@ -4,6 +4,9 @@
  * handler's test-mode transcript), the state it leaves on disk, the simulated host's runner,
  * and once as a black box (`deno run -A main.ts demo`).
  *
+ * Covers: lib/demo/demo.ts, lib/demo/git.ts, lib/demo/simulated_host.ts, lib/handler/app.ts,
+ *   lib/log.ts, lib/proc/real.ts, main.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
@@ -14,7 +17,7 @@ import { appIdentity } from "../../lib/handler/app.ts";
 import { memoryLogger } from "../../lib/log.ts";
 import { RealRunner } from "../../lib/proc/real.ts";
 
-const REPO_ROOT = new URL("../", import.meta.url).pathname;
+const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The printed sections by number (1 → its lines without the title), and the last part. */
 function sections(lines: string[]): { byNumber: Map<number, string[]>; tail: string[] } {

@@ -2,6 +2,8 @@
  * The command line, as a black box: `handler [test] [EVENTS_JSON]`, the direct
  * `handler deploy '<json>'` form, exit statuses (0 ok, 1 failed event, 2 usage).
  *
+ * Covers: lib/handler/event.ts, handler.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -4,6 +4,8 @@
  * `docker` and `buttervolume` as fake executables on PATH that log their argv. The application
  * is deployed on nepri, then its master moves to tayt (nepri becomes the slave).
  *
+ * Covers: handler.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

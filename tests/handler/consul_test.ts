@@ -2,6 +2,8 @@
  * The handler's Consul client (npm:consul over HTTP) against the Consul API double: real HTTP
  * requests on loopback, checked on both sides.
  *
+ * Covers: lib/handler/consul.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

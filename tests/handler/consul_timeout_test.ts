@@ -3,6 +3,8 @@
  * `handler deploy` and `clusterdeploy event` fail once the request timeout (`--consul-timeout`)
  * has passed, naming the request.
  *
+ * Covers: handler.ts, main.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -10,6 +10,8 @@
  * The replicated volumes of the test application use the `local` driver (the handler runs with
  * `--volume-driver local`): buttervolume's plugin needs BTRFS and cannot run here.
  *
+ * Covers: lib/handler/app.ts, lib/handler/event.ts, handler.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -4,6 +4,8 @@
  * `https://git.example.com/hosting/lycee-test-mlf` through git's `url.<base>.insteadOf`, a
  * runner that gives git that configuration, and the transcript normalizer.
  *
+ * Covers: lib/proc/env_runner.ts, lib/proc/real.ts, lib/proc/types.ts.
+ *
  * @module
  */
 import { EnvRunner } from "../../lib/proc/env_runner.ts";

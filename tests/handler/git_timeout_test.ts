@@ -2,6 +2,8 @@
  * The handler's git use is bounded like sync's (the shared GitRunner): a remote that accepts the
  * connection and never answers ends in `--git-timeout`, and the error says so.
  *
+ * Covers: lib/handler/event.ts, handler.ts.
+ *
  * @module
  */
 import { equal, match } from "node:assert/strict";

@@ -2,6 +2,8 @@
  * Bad input: each bad event gets an error naming the event and the field, nothing is executed
  * for it, the good events of the batch still run, and the exit status is 1.
  *
+ * Covers: lib/handler/event.ts, lib/handler/handle.ts, lib/handler/payload.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -2,6 +2,9 @@
  * Limits: a payload over 512 KiB, a payload nested too deep and a batch over 32 MiB are clear
  * errors (never `Maximum call stack size exceeded`), and the other events of the batch still run.
  *
+ * Covers: lib/cli/run.ts, lib/handler/event.ts, lib/handler/handle.ts, lib/operator/event.ts,
+ *   handler.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";

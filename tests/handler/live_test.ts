@@ -3,6 +3,9 @@
  * (git through a real one), Consul through the API double on loopback. De-duplication, failures
  * recorded in the KV document, the transfer notification, the per-application lock.
  *
+ * Covers: lib/handler/consul.ts, lib/handler/effects.ts, lib/handler/event.ts,
+ *   lib/handler/handle.ts, lib/log.ts, lib/proc/fake.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -3,6 +3,8 @@
  * sessions (acquire, release, destroy, TTL expiry), recursive listing, services, members,
  * events as `consul watch` hands them to the handler, and the handler's lock on top of it.
  *
+ * Covers: lib/handler/event.ts, lib/handler/lock.ts, lib/handler/memory_consul.ts, lib/log.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";

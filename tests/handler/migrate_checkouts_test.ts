@@ -2,6 +2,9 @@
  * Migrate and checkouts: `post_migrate.sh`, non-migrable volumes, `.env` naming the compose
  * project in every checkout, and an old checkout that is not there (never compose elsewhere).
  *
+ * Covers: lib/handler/consul.ts, lib/handler/effects.ts, lib/handler/event.ts,
+ *   lib/handler/handle.ts, lib/handler/migrable.ts, lib/log.ts, lib/proc/fake.ts.
+ *
  * @module
  */
 import assert, {

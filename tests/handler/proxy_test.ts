@@ -4,6 +4,8 @@
  * directives the front needs forced, Caddyfile syntax as Caddy reads it; and compose files that
  * cannot be read are clean errors.
  *
+ * Covers: lib/handler/compose.ts, lib/handler/proxy.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";

@@ -3,6 +3,8 @@
  * compose file that cannot be read (the other events of the batch still run). Live mode, commands
  * through the fake runner (git and rm for real).
  *
+ * Covers: lib/handler/consul.ts, lib/handler/event.ts, lib/handler/handle.ts, lib/log.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -5,6 +5,9 @@
  * `<app>-<event id>`. Live mode, commands through the fake runner except `rm` and `git`, which
  * run for real.
  *
+ * Covers: lib/fs.ts, lib/handler/app.ts, lib/handler/consul.ts, lib/handler/event.ts,
+ *   lib/handler/handle.ts, lib/handler/step_builders.ts, lib/log.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";

@@ -6,6 +6,10 @@
  * Paths are shown under /deploy and Consul at http://127.0.0.1:8500, as on a real node.
  *
  * @module
+ *
+ * Covers: lib/handler/handle.ts and the planning it runs (lib/handler/plan_deploy.ts,
+ *   lib/handler/plan_destroy.ts, lib/handler/plan_migrate.ts, lib/handler/step_builders.ts), through
+ *   tests/support/harness/handler_test_mode.ts.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { deployed, NAME, PREPROD, PREPROD_PROJECT, REPO } from "./fixtures_test.ts";

@@ -2,6 +2,9 @@
  * The small pure pieces: application identity, compose reading, Caddy addresses, volume
  * matching for migrate, the handled-events record.
  *
+ * Covers: lib/handler/app.ts, lib/handler/compose.ts, lib/handler/handled.ts,
+ *   lib/handler/plan_deploy.ts, lib/handler/plan_migrate.ts, lib/handler/proxy.ts.
+ *
  * @module
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";

@@ -2,6 +2,8 @@
  * `clusterdeploy event deploy|destroy|migrate '<json>'` as a black box against the Consul HTTP
  * double: the fired event's name and payload, the printed ID, `--dry-run`, and bad payloads
  * (validated by the handler's own rules) that fire nothing and name the field.
+ *
+ * Covers: lib/cli/run.ts, lib/handler/app.ts, lib/operator/event.ts, main.ts.
  */
 import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { validateEventPayload } from "../../lib/operator/event.ts";

@@ -2,6 +2,8 @@
  * `clusterdeploy plan` as a black box on the embedded store with a real git repository: the
  * tree diff, each host's deployments and agent steps, role conflicts, and that nothing is ever
  * written to the store. The host planner is also checked in-process.
+ *
+ * Covers: lib/fs.ts, lib/operator/plan_hosts.ts, lib/tree/parse.ts, main.ts.
  */
 import { exists } from "../../lib/fs.ts";
 import { deepEqual, equal, match, ok } from "node:assert/strict";

@@ -3,6 +3,8 @@
  * server reached through a TCP proxy that cuts the connection in the middle of the first answer
  * after the handshake: they read again once reconnected and print what a clean run prints; a
  * store that stays unreachable fails them after `--timeout`, saying so.
+ *
+ * Covers: lib/store/tree_io.ts, lib/store/zookeeper/mod.ts, lib/tree/parse.ts, main.ts.
  */
 import { equal, match, ok } from "node:assert/strict";
 import { writeTree } from "../../lib/store/tree_io.ts";

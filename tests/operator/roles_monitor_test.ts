@@ -2,6 +2,8 @@
  * Role controllers, role locks and the monitor through the command line, on the embedded store:
  * `agent --dry-run` and `plan` show the controller steps, `status` shows who holds each role
  * lock, and `monitor` is a Nagios check (its exit code is the state).
+ *
+ * Covers: main.ts.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { writeFiles } from "../support/harness/agent_fake_host.ts";

@@ -1,6 +1,8 @@
 /**
  * The real process runner: argv only, output captured, exit codes, a missing program, and a
  * timeout that kills the whole process tree (a shell script's own children included).
+ *
+ * Covers: lib/proc/kill_tree.ts, lib/proc/real.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { RealRunner } from "../../lib/proc/real.ts";

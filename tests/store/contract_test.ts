@@ -1,6 +1,8 @@
 /**
  * The store contract, run against both stores: ZooKeeper (a real server) and the local file.
  *
+ * Covers: lib/store/embedded/mod.ts, lib/store/open.ts, lib/store/zookeeper/mod.ts.
+ *
  * @module
  */
 import { equal } from "node:assert/strict";

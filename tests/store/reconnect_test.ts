@@ -4,6 +4,8 @@
  * hangs (SIGSTOP: the connection stays open, nothing is answered) or stays down. And the rules
  * of {@linkcode ConnectionWatch.run} that a real server cannot show on demand: when a changed
  * tree is planned again, and giving up on an expired session.
+ *
+ * Covers: lib/store/reconnect.ts, lib/store/types.ts, lib/store/zookeeper/mod.ts.
  */
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../../lib/store/reconnect.ts";

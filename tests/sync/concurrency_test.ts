@@ -2,6 +2,9 @@
  * Syncs at the same time: one sync at a time per checkout (a slow `git` on PATH makes the runs
  * overlap), and two syncs of one cluster decide again under the cluster lock. And a git remote
  * that accepts and never answers ends in a timeout that says so.
+ *
+ * Covers: lib/git_runner.ts, lib/log.ts, lib/proc/real.ts, lib/store/tree_io.ts,
+ *   lib/store/types.ts, lib/sync/git.ts, lib/sync/sync.ts, lib/tree/codec.ts, sync.ts.
  */
 import { equal, match, throws } from "node:assert/strict";
 import { GitRunner } from "../../lib/git_runner.ts";

@@ -1,5 +1,7 @@
 /**
  * Sync's go/no-go rule, as a table: cluster version × hosts × force → what sync does.
+ *
+ * Covers: lib/sync/decide.ts.
  */
 import { deepEqual } from "node:assert/strict";
 import { decideSync } from "../../lib/sync/decide.ts";

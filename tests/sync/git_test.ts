@@ -1,6 +1,8 @@
 /**
  * The sync checkout: URL and branch validation, clone, fetch + reset, and the refusals an
  * operator needs (unreadable repository, a tree dir that belongs to another repository).
+ *
+ * Covers: lib/proc/fake.ts, lib/proc/real.ts, lib/sync/git.ts.
  */
 import { deepEqual, match, rejects, throws } from "node:assert/strict";
 import { RealRunner } from "../../lib/proc/real.ts";

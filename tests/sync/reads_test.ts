@@ -2,6 +2,8 @@
  * What sync reads, counted (not timed): an unchanged sync reads `/hosts` four times (before the
  * cluster lock, under it, with the deployment index's head, and once to bump the version), not
  * once more to find out whether it exists before the bump; the first sync still creates it.
+ *
+ * Covers: lib/log.ts, lib/proc/real.ts, lib/store/types.ts, lib/sync/sync.ts, lib/tree/codec.ts.
  */
 import { equal } from "node:assert/strict";
 import { memoryLogger } from "../../lib/log.ts";

@@ -7,6 +7,10 @@
  * Each fault is injected when the sync logs its first "Imported N of M changes" line: the tree
  * is big enough for several transactions, so the import is mid-way when it strikes. One more
  * strikes right after the cluster lock is taken, at the re-read that decides again under it.
+ *
+ * Covers: lib/cluster/mod.ts, lib/store/recipe/keyed_index.ts, lib/store/tree_io.ts,
+ *   lib/store/types.ts, lib/store/zookeeper/mod.ts, lib/sync/sync.ts, lib/sync/tree_files.ts,
+ *   lib/tree/codec.ts, lib/tree/diff.ts, lib/tree/model.ts.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { indexTexts, whyNotCurrent } from "../../lib/cluster/mod.ts";

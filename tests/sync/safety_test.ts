@@ -1,6 +1,8 @@
 /**
  * Sync never leaves the cluster half-applied or overrides an operator's or agent's stop, on a
  * real ZooKeeper server.
+ *
+ * Covers: lib/store/tree_io.ts, lib/store/types.ts, lib/sync/sync.ts, lib/tree/format.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { readTree, setProperties } from "../../lib/store/tree_io.ts";

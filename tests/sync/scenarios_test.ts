@@ -1,6 +1,9 @@
 /**
  * Sync scenarios (testdata/sync/*.scenario), each run on a real git repository against both
  * store kinds: a real ZooKeeper server and the embedded local store.
+ *
+ * Covers: lib/cluster/mod.ts, lib/store/tree_io.ts, lib/store/types.ts, lib/sync/sync.ts,
+ *   lib/tree/diff.ts, lib/tree/format.ts, lib/tree/parse.ts, lib/tree/value.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { applyOps, readTree, setProperties } from "../../lib/store/tree_io.ts";

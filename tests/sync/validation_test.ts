@@ -2,6 +2,8 @@
  * Sync and `tree validate` refuse, at parse time and with file:line:col, every tree the store
  * would refuse or change and every value that would reach outside its place on a host; nothing
  * is written. And an unchanged tree costs zero writes.
+ *
+ * Covers: lib/cluster/mod.ts, lib/store/tree_io.ts, lib/store/types.ts, main.ts.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { setProperties } from "../../lib/store/tree_io.ts";
@@ -10,6 +12,7 @@ import { runEntrypoint } from "../support/harness/cli.ts";
 import { makeRepo, type TestRepo } from "../support/harness/git_repo.ts";
 import { localFixture } from "../support/harness/stores.ts";
 import { runSync, snapshot, withSyncWork } from "../support/harness/sync_run.ts";
+import { RESERVED_TOP_LEVEL } from "../../lib/cluster/mod.ts";
 
 /** A synced cluster (one good tree), then `test` with its store, repository and work dir. */
 async function withSynced(test: (store: Store, repo: TestRepo, work: string) => Promise<void>) {
@@ -74,6 +77,18 @@ const HOSTILE: { name: string; text: string; error: RegExp }[] = [
     name: "a node over the data size limit",
     text: `/a\n  /big\n    x = '${"y".repeat(2000)}'\n`,
     error: /^2:3: node \/a\/big holds 2008 bytes of data, over the store's limit of 1000 bytes/,
+  },
+  // Every reserved top-level node (lib/cluster/reserved.ts): sync would write or delete what
+  // sync and the agents keep there (the agents' app locks at /agent-locks included).
+  ...[...RESERVED_TOP_LEVEL].filter((name) => name !== "zookeeper").map((name) => ({
+    name: `a tree naming the reserved /${name}`,
+    text: `/ok\n/${name}\n  /x\n`,
+    error: new RegExp(`^2:1: /${name} is managed by clusterdeploy itself`),
+  })),
+  {
+    name: "a tree naming ZooKeeper's own /zookeeper",
+    text: "/zookeeper\n",
+    error: /^1:2: '\/zookeeper' is reserved by ZooKeeper/,
   },
 ];
 

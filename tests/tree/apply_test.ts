@@ -1,3 +1,8 @@
+/**
+ * Applying planned tree operations to an in-memory tree.
+ *
+ * Covers: lib/tree/apply.ts, lib/tree/format.ts, lib/tree/parse.ts.
+ */
 import assert from "node:assert/strict";
 import { applyOps } from "../../lib/tree/apply.ts";
 import { formatTree } from "../../lib/tree/format.ts";

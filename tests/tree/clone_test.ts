@@ -1,6 +1,8 @@
 /**
  * The plain copies that replaced `structuredClone` copy everything and share nothing; the
  * byte count that replaced encoding every op agrees with the encoder.
+ *
+ * Covers: lib/store/tree_io.ts, lib/tree/clone.ts, lib/tree/parse.ts.
  */
 import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { cloneTree, cloneValue } from "../../lib/tree/clone.ts";

@@ -1,3 +1,9 @@
+/**
+ * Planning an import: the diff of a desired tree against the live one (what changes, and the
+ * lines `sync --dry-run` prints), and applying it.
+ *
+ * Covers: lib/tree/apply.ts, lib/tree/diff.ts, lib/tree/format.ts, lib/tree/layer.ts, lib/tree/model.ts, lib/tree/parse.ts.
+ */
 import assert from "node:assert/strict";
 import { applyOps } from "../../lib/tree/apply.ts";
 import { diffTrees, formatDiff, valuesEqual } from "../../lib/tree/diff.ts";

@@ -1,3 +1,8 @@
+/**
+ * Printing trees as the seeds' `print_tree` does.
+ *
+ * Covers: lib/tree/codec.ts, lib/tree/format.ts, lib/tree/model.ts, lib/tree/parse.ts.
+ */
 import assert from "node:assert/strict";
 import { decodeProperties } from "../../lib/tree/codec.ts";
 import { formatProperty, formatTree } from "../../lib/tree/format.ts";

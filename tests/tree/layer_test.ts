@@ -1,3 +1,8 @@
+/**
+ * Layering `.zkx` trees over the `.zk` tree.
+ *
+ * Covers: lib/tree/format.ts, lib/tree/layer.ts, lib/tree/parse.ts.
+ */
 import assert from "node:assert/strict";
 import { formatTree } from "../../lib/tree/format.ts";
 import { layerTree } from "../../lib/tree/layer.ts";

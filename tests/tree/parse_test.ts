@@ -1,3 +1,8 @@
+/**
+ * Parsing tree text: nodes, types, properties, links, and errors at file:line:col.
+ *
+ * Covers: lib/tree/model.ts, lib/tree/parse.ts.
+ */
 import assert from "node:assert/strict";
 import { nodeAt, type TreeNode, TreeSyntaxError } from "../../lib/tree/model.ts";
 import { parseTree } from "../../lib/tree/parse.ts";

@@ -2,6 +2,8 @@
  * What the parser accepts, the printer gives back: parse → print → parse gives the same tree and
  * the same stored node data, for the values the fuzzer found and for a few thousand seeded
  * random and mutated trees (`deno task fuzz` runs more).
+ *
+ * Covers: lib/tree/codec.ts, lib/tree/json.ts, lib/tree/parse.ts.
  */
 import assert from "node:assert/strict";
 import { decodeProperties, encodeProperties } from "../../lib/tree/codec.ts";

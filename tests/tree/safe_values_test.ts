@@ -1,6 +1,8 @@
 /**
  * What the tree may name: the shared rules accept what real trees use (the seeds' packages,
  * versions and URLs) and refuse traversal, option-like words, metacharacters and odd transports.
+ *
+ * Covers: lib/tree/safe_values.ts.
  */
 import { equal, notEqual } from "node:assert/strict";
 import {

@@ -1,3 +1,8 @@
+/**
+ * Property values: Python-style literals read and printed.
+ *
+ * Covers: lib/tree/value.ts.
+ */
 import assert from "node:assert/strict";
 import { formatValue, parseValue, readValue, ValueSyntaxError } from "../../lib/tree/value.ts";
 

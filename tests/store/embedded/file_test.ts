@@ -5,6 +5,8 @@
  * (`error: FILE is not a valid clusterdeploy store: NODE: PROBLEM`, exit 1) and left untouched;
  * read-only commands never write the file.
  *
+ * Covers: lib/store/embedded/mod.ts, lib/store/types.ts, agent.ts, main.ts, sync.ts.
+ *
  * @module
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";

@@ -3,6 +3,8 @@
  * processes that carry an owner's token in their environment, found through /proc and through
  * `ps` (what the agent binary, without access to /proc, uses).
  *
+ * Covers: lib/store/embedded/owners.ts.
+ *
  * @module
  */
 import { deepEqual, equal } from "node:assert/strict";

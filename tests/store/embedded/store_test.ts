@@ -2,6 +2,8 @@
  * The local store across processes: a killed process's ephemerals and locks vanish, and
  * concurrent writers from several processes lose no update.
  *
+ * Covers: lib/store/embedded/mod.ts, lib/store/open.ts, lib/store/tree_io.ts, lib/store/types.ts.
+ *
  * @module
  */
 import assert from "node:assert/strict";

@@ -3,6 +3,8 @@
  * one holder at a time in sequence order, waiters told who holds it, a holder's death frees it;
  * and on ZooKeeper, interoperation with a client that takes the lock the standard way without
  * our code (node-zookeeper-client directly, as kazoo does it).
+ *
+ * Covers: lib/store/recipe/lock.ts, lib/store/zookeeper/mod.ts.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { Buffer } from "node:buffer";

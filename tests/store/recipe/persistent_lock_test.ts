@@ -3,6 +3,8 @@
  * are `lr-<seq>` with `{hostname, requestor}`, one holder at a time in request order, a released
  * request is removed, a kept one (after a failure) blocks others even when its requestor's session
  * ends, and a requestor adopts its own earlier request.
+ *
+ * Covers: lib/store/recipe/persistent_lock.ts.
  */
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import {

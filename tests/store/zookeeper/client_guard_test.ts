@@ -10,6 +10,8 @@
  *   and the connection stayed open.
  * - A reply the client cannot read (an error code it does not know): the request fails as a
  *   connection loss naming the reason, the connection is dropped, the process goes on.
+ *
+ * Covers: lib/store/types.ts, lib/store/zookeeper/mod.ts.
  */
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { StoreError } from "../../../lib/store/types.ts";

@@ -2,6 +2,8 @@
  * The ZooKeeper lock recipe creates `/ZktoolsLocks/<name>` on its first use only, and a lock
  * taken after that costs two requests (create the sequential node, list its siblings), counted
  * with the server's own `mntr` counters; the recipe still refuses a held lock and hands it on.
+ *
+ * Covers: lib/store/path.ts, lib/store/zookeeper/mod.ts.
  */
 import { equal, notEqual } from "node:assert/strict";
 import { LOCK_NODE_DATA, LOCKS_ROOT_DATA } from "../../../lib/store/path.ts";

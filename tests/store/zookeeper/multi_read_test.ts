@@ -2,6 +2,8 @@
  * The `multiRead` wire format, byte for byte against frames built by hand from the jute
  * definitions (RequestHeader, MultiHeader, GetDataRequest, ReplyHeader, Stat, ...).
  *
+ * Covers: lib/store/zookeeper/multi_read.ts.
+ *
  * @module
  */
 import assert from "node:assert/strict";

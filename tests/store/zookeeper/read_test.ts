@@ -4,6 +4,9 @@
  * restart fails cleanly or succeeds, never hangs; a server without `multiRead` (simulated by a
  * proxy answering like ZooKeeper 3.5) is read node by node.
  *
+ * Covers: lib/store/types.ts, lib/store/zookeeper/client.ts, lib/store/zookeeper/mod.ts,
+ *   lib/store/zookeeper/wire_patch.ts.
+ *
  * @module
  */
 import assert from "node:assert/strict";

@@ -3,6 +3,8 @@
  * session expiry (forced with a network partition through a TCP proxy, so the server expires
  * the session for real), leftover ephemerals, connection failures.
  *
+ * Covers: lib/store/types.ts, lib/store/zookeeper/mod.ts.
+ *
  * @module
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,7 @@
 /**
  * The frame splitter behind the ZooKeeper client fix: whole frames out, whatever the chunking.
+ *
+ * Covers: lib/store/zookeeper/wire_patch.ts.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { FrameSplitter } from "../../../lib/store/zookeeper/wire_patch.ts";
