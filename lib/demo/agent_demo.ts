@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { Agent, type AgentOptions, planForHost } from "../agent/agent.ts";
+import { Agent } from "../agent/agent.ts";
+import { planForHost } from "../agent/bump.ts";
+import type { AgentOptions } from "../agent/options.ts";
 import { packageManager } from "../agent/packages/mod.ts";
 import { describeStep, type Step } from "../agent/plan.ts";
 import { memoryLogger } from "../log.ts";

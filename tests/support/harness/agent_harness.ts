@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Agent, type AgentOptions } from "../../../lib/agent/agent.ts";
+import { Agent } from "../../../lib/agent/agent.ts";
+import type { AgentOptions } from "../../../lib/agent/options.ts";
 import { YumPackageManager } from "../../../lib/agent/packages/yum.ts";
 import { memoryLogger } from "../../../lib/log.ts";
 import type { Store } from "../../../lib/store/types.ts";
