@@ -3,8 +3,10 @@
  * reads what it needs): the ordinary plan, plus
  * 1. the removal of an installed controller that is no longer wanted (another package, or none);
  * 2. the installation (or checkout) of the wanted controller, with the usual package rules;
- * 3. `role-start` (take the role lock, run `starting-deployments`) before the first deploy and
- *    `role-end` (run `ending-deployments`, free the lock) after the last.
+ * 3. `role-start` (take the role lock, run `starting-deployments`) right after it, before any
+ *    other deployment is removed or package installed (as the reference's latest release), and
+ *    `role-end` (run `ending-deployments`, free the lock) after the last deploy (without
+ *    deploys, after the last removal or installation).
  *
  * @module
  */
@@ -50,23 +52,28 @@ export function planWithController(
   }
   if (controller === null) return [...before, ...steps];
   const { pkg, version, role } = controller;
+  // The controller is installed (or found in the ordinary plan, when an app shares it) and its
+  // starting-deployments runs before anything else changes on the host: installing or removing
+  // software can disturb a running service, so the host must be out of rotation first.
+  const own = steps.findIndex((s) =>
+    (s.kind === "package" || s.kind === "checkout") && s.pkg === pkg
+  );
   const location = vcsLocation(version);
-  if (shared === undefined) {
-    before.push(
-      location === null ? { kind: "package", pkg, version } : { kind: "checkout", pkg, location },
-    );
-  }
-  const firstDeploy = steps.findIndex((s) => s.kind === "deploy");
-  const afterDeploys = steps.findLastIndex((s) => s.kind === "deploy") + 1;
-  const start = firstDeploy === -1 ? afterInstalls(steps) : firstDeploy;
-  const end = firstDeploy === -1 ? start : afterDeploys;
+  const install: Step = own !== -1
+    ? steps[own]
+    : location === null
+    ? { kind: "package", pkg, version }
+    : { kind: "checkout", pkg, location };
+  const rest = own === -1 ? steps : [...steps.slice(0, own), ...steps.slice(own + 1)];
+  const lastDeploy = rest.findLastIndex((s) => s.kind === "deploy");
+  const end = lastDeploy === -1 ? afterInstalls(rest) : lastDeploy + 1;
   return [
     ...before,
-    ...steps.slice(0, start),
+    install,
     { kind: "role-start", role, pkg },
-    ...steps.slice(start, end),
+    ...rest.slice(0, end),
     { kind: "role-end", role, pkg },
-    ...steps.slice(end),
+    ...rest.slice(end),
   ];
 }
 

@@ -26,6 +26,8 @@ function kinds(steps: ReturnType<typeof planWithController>) {
 }
 
 Deno.test("controller steps surround the deploys; without deploys they still run", () => {
+  // The reference (issue 17 item 1): starting-deployments runs right after the controller is
+  // installed and verified, before any other package is installed.
   const desired = [{
     app: "z4m",
     subtype: null,
@@ -37,8 +39,8 @@ Deno.test("controller steps surround the deploys; without deploys they still run
   }];
   deepEqual(kinds(planWithController(desired, NOTHING, RC, new Map())), [
     "package    lb-rc 1.0",
-    "package    z4m 2.0",
     "role-start take /role-locks/web, then /opt/lb-rc/bin/starting-deployments /roles/web",
+    "package    z4m 2.0",
     "deploy     /opt/z4m/bin/zookeeper-deploy /cust/cms 0",
     "role-end   /opt/lb-rc/bin/ending-deployments /roles/web, then free /role-locks/web",
   ]);
@@ -46,6 +48,46 @@ Deno.test("controller steps surround the deploys; without deploys they still run
     "package    lb-rc 1.0",
     "role-start take /role-locks/web, then /opt/lb-rc/bin/starting-deployments /roles/web",
     "role-end   /opt/lb-rc/bin/ending-deployments /roles/web, then free /role-locks/web",
+  ]);
+});
+
+Deno.test("starting-deployments runs before old deployments are removed and packages change", () => {
+  const installed: InstalledState = {
+    opts: new Map([
+      ["old", { pkg: "old", script: true, checkout: null }],
+      ["lb-rc", { pkg: "lb-rc", script: false, checkout: null }],
+    ]),
+    deployments: [{ app: "old", pkg: "old", path: "/cust/old", n: 0 }],
+  };
+  const desired = ["b", "a"].map((pkg) => ({
+    app: pkg,
+    subtype: null,
+    pkg,
+    version: "2.0",
+    rawVersion: "2.0",
+    path: `/cust/${pkg}`,
+    n: 0,
+  }));
+  deepEqual(kinds(planWithController(desired, installed, RC, new Map([["lb-rc", null]]))), [
+    "package    lb-rc 1.0",
+    "role-start take /role-locks/web, then /opt/lb-rc/bin/starting-deployments /roles/web",
+    "undeploy   /opt/old/bin/zookeeper-deploy -u /cust/old 0",
+    "package    a 2.0",
+    "package    b 2.0",
+    "deploy     /opt/a/bin/zookeeper-deploy /cust/a 0",
+    "deploy     /opt/b/bin/zookeeper-deploy /cust/b 0",
+    "role-end   /opt/lb-rc/bin/ending-deployments /roles/web, then free /role-locks/web",
+    "remove     package old",
+    "remove     /etc/old (when empty)",
+  ]);
+  // Without deploys, ending-deployments follows the last removal or installation.
+  deepEqual(kinds(planWithController([], installed, RC, new Map([["lb-rc", null]]))), [
+    "package    lb-rc 1.0",
+    "role-start take /role-locks/web, then /opt/lb-rc/bin/starting-deployments /roles/web",
+    "undeploy   /opt/old/bin/zookeeper-deploy -u /cust/old 0",
+    "role-end   /opt/lb-rc/bin/ending-deployments /roles/web, then free /role-locks/web",
+    "remove     package old",
+    "remove     /etc/old (when empty)",
   ]);
 });
 
