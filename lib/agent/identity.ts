@@ -7,6 +7,8 @@
  */
 import type { Value } from "../tree/model.ts";
 import { message } from "../error_message.ts";
+import { nodeNameProblem } from "../tree/safe_values.ts";
+import { formatValue } from "../tree/value.ts";
 import { underRoot } from "../fs.ts";
 import type { HostIdentity } from "../cluster/mod.ts";
 
@@ -28,6 +30,30 @@ async function firstLine(file: string): Promise<string | null> {
   return text.split("\n")[0].trim();
 }
 
+/**
+ * Why `value` cannot be a host id or a role, or undefined: each names one store node
+ * (`/hosts/<id>`, `/roles/<role>`, `/role-locks/<role>`), so it must be one valid node name —
+ * not empty, no `/`, no NUL or other character ZooKeeper refuses in a path.
+ */
+export function identityProblem(value: string): string | undefined {
+  if (value === "") return "empty";
+  if (value.includes("/")) return `${formatValue(value)} holds '/'`;
+  return nodeNameProblem(value);
+}
+
+/** Throws when `value` (the host id or role, from `where`) is not {@linkcode identityProblem}-free. */
+export function checkIdentityValue(what: string, where: string, value: string): string {
+  const problem = identityProblem(value);
+  if (problem !== undefined) {
+    throw new Error(
+      `Cannot read the ${what} from ${where}: bad first line ${formatValue(value)}${
+        problem === "empty" ? "" : ` (${problem})`
+      }`,
+    );
+  }
+  return value;
+}
+
 /** Reads the host id and role below `root`; `hostName` is the name to use. */
 export async function readIdentity(root: string, hostName: string): Promise<HostIdentity> {
   const pxemac = underRoot(root, PXEMAC_FILE);
@@ -38,9 +64,7 @@ export async function readIdentity(root: string, hostName: string): Promise<Host
     throw new Error(`Cannot read the host id from ${pxemac}: ${message(error)}`);
   }
   if (id === null) throw new Error(`Cannot read the host id from ${pxemac}: no such file`);
-  if (id === "" || id.includes("/")) {
-    throw new Error(`Cannot read the host id from ${pxemac}: bad first line '${id}'`);
-  }
+  checkIdentityValue("host id", pxemac, id);
   const roleFile = underRoot(root, ROLE_FILE);
   let role: string | null;
   try {
@@ -48,6 +72,7 @@ export async function readIdentity(root: string, hostName: string): Promise<Host
   } catch (error) {
     throw new Error(`Cannot read the role from ${roleFile}: ${message(error)}`);
   }
+  if (role !== null && role !== "") checkIdentityValue("role", roleFile, role);
   return { id, name: hostName, role: role === "" ? null : role };
 }
 
@@ -84,5 +109,3 @@ export async function writeHostVersion(root: string, version: Value): Promise<vo
     throw new Error(`Cannot write the host version to ${file}: ${message(error)}`);
   }
 }
-
-/** The message of an unknown thrown value (re-exported for the agent's modules). */

@@ -38,6 +38,31 @@ Deno.test("bad input: an unreadable pxemac stops the agent with a clear error", 
   });
 });
 
+Deno.test("bad input: a NUL byte in the pxemac or role file is named, file and problem", async () => {
+  await withLocalBench(async (_bench, root, storeFile) => {
+    const pxemac = `${root}/etc/zmh/pxemac`;
+    await Deno.writeTextFile(pxemac, "ab\0c\n");
+    const args = ["--store", `file:${storeFile}`, "--root", root, "--run-once"];
+    let run = await runEntrypoint("agent.ts", args);
+    assertEquals([run.code, run.stdout, run.stderr], [
+      1,
+      "",
+      `error: Agent cannot start: Cannot read the host id from ${pxemac}: bad first line ` +
+      `'ab\\x00c' (node name 'ab\\x00c' holds U+0000, which ZooKeeper does not accept in a path)\n`,
+    ]);
+    await Deno.writeTextFile(pxemac, `${HOST_ID}\n`);
+    const role = `${root}/etc/zim/role`;
+    await Deno.mkdir(`${root}/etc/zim`, { recursive: true });
+    await Deno.writeTextFile(role, "web\u0001\n");
+    run = await runEntrypoint("agent.ts", args);
+    assertEquals([run.code, run.stderr], [
+      1,
+      `error: Agent cannot start: Cannot read the role from ${role}: bad first line ` +
+      `'web\\x01' (node name 'web\\x01' holds U+0001, which ZooKeeper does not accept in a path)\n`,
+    ]);
+  });
+});
+
 Deno.test("bad input: n = 'x' fails the deployment, ALL STOP, error on the host node", async () => {
   await withLocalBench(async (bench) => {
     await bench.importTree(`
