@@ -131,12 +131,14 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
     grants: [
       {
         flag: "--allow-net",
-        why: "ZooKeeper; the ensemble is runtime config (--store, $CLUSTERDEPLOY_STORE)",
+        why: "ZooKeeper; the ensemble is runtime config (--store, $CLUSTERDEPLOY_STORE); " +
+          "http(s):// values of --config and -z's name lookups",
       },
       {
         flag: "--allow-read",
         why: "its --root is / on a host: etc/zmh/pxemac, etc/zim/*, /opt/*/bin/zookeeper-deploy, " +
-          "the etc/<app>/*.deployed markers of any app, and file: stores",
+          "the etc/<app>/*.deployed markers of any app, file: stores, the --config file, its " +
+          "file:/// values and its run-directory",
       },
       {
         flag: "--allow-write",

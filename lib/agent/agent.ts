@@ -19,7 +19,7 @@ import { type BumpContext, type DeployState, deployVersion } from "./bump.ts";
 import { registerHost } from "./register.ts";
 import { hostProperties, HostReport } from "./host_report.ts";
 import { type DesiredSource, IndexedSource } from "./desired.ts";
-import { readHostVersion, readIdentity } from "./identity.ts";
+import { readHostVersion, readIdentity, runDirectoryFile } from "./identity.ts";
 import type { AgentOptions } from "./options.ts";
 import { defaultStatusFile, StatusFile } from "./status_file.ts";
 import { type HostIdentity } from "../cluster/mod.ts";
@@ -62,9 +62,11 @@ export class Agent {
     this.#report = new HostReport(options.store, options.logger, host, handle, version);
     this.verbose = options.verbose ?? false;
     this.#source = options.source ?? new IndexedSource(options.store, options.logger);
-    const statusFile = options.statusFile === undefined
-      ? defaultStatusFile(options.root)
-      : options.statusFile;
+    const statusFile = options.statusFile !== undefined
+      ? options.statusFile
+      : options.config
+      ? runDirectoryFile(options.config, "status")
+      : defaultStatusFile(options.root);
     this.#status = new StatusFile(statusFile, options.logger);
   }
 
@@ -75,8 +77,8 @@ export class Agent {
    */
   static async start(options: AgentOptions): Promise<Agent> {
     const { store, root } = options;
-    const host = await readIdentity(root, options.hostName);
-    const version = await readHostVersion(root);
+    const host = await readIdentity(root, options.hostName, options.config);
+    const version = await readHostVersion(root, options.config);
     const registered = await registerHost(store, host, version, hostProperties);
     const agent = new Agent(options, host, registered.version, registered.handle);
     const hosts = await store.get(HOSTS, { dataOnly: true });

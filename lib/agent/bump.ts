@@ -41,8 +41,8 @@ export interface HostPlan {
 
 /** Makes the plan for this host without changing anything (no host node, no commands). */
 export async function planForHost(options: AgentOptions): Promise<HostPlan> {
-  const host = await readIdentity(options.root, options.hostName);
-  const hostVersion = await readHostVersion(options.root);
+  const host = await readIdentity(options.root, options.hostName, options.config);
+  const hostVersion = await readHostVersion(options.root, options.config);
   const cluster = await readClusterVersion(options.store);
   const source = options.source ?? new IndexedSource(options.store, options.logger);
   const desired = await source.read(host);
@@ -173,7 +173,7 @@ class Bump {
         controller: roleRun,
         onStep: (step) => status.write(version, stepStatus(step)),
       });
-      await writeHostVersion(root, version);
+      await writeHostVersion(root, version, options.config);
       state.completed = undefined;
       state.version = version;
       state.failed = undefined;

@@ -2,7 +2,7 @@
  * The `agent` command line: `agent [--store CONNECT] [--root DIR] [--run-once] [--verbose]
  * [--debug] [--dry-run] [--package-manager yum|dnf|apt] [--host-name NAME]
  * [--log-format text|json] [--command-timeout SECONDS] [--session-timeout SECONDS]
- * [--after 'COMMAND ARG…'] [--status-file FILE]`.
+ * [--after 'COMMAND ARG…'] [--status-file FILE] [--config FILE] [-z ADDRESS]`.
  *
  * @module
  */
@@ -53,7 +53,19 @@ export function agentCommand(): Command {
     )
     .option(
       "--status-file <file>",
-      "the one-record status file for `clusterdeploy monitor` (default: <root>/etc/zim/status)",
+      "the one-record status file for `clusterdeploy monitor` (default: <root>/etc/zim/status, " +
+        "or <run-directory>/status with --config)",
+    )
+    .option(
+      "--config <file>",
+      "the reference's agent configuration (INI, section [zkdeployment]: host-id and " +
+        "run-directory required, role and after optional; a file:/// or http(s):// value is " +
+        "fetched): replaces etc/zmh/pxemac, etc/zim/role and etc/zim/{status,host_version}",
+    )
+    .option(
+      "-z, --assert-zookeeper-address <address>",
+      "refuse to start (exit 2) unless every host of the ZooKeeper connect string resolves to " +
+        "ADDRESS (an IP; a comma-separated list for an ensemble); a file: store is refused",
     );
   addLogFormatOption(command)
     .addHelpText(

@@ -20,12 +20,22 @@ import { packageManager } from "./packages/mod.ts";
 import { describeStep } from "./plan.ts";
 import type { AgentFlags } from "./flags.ts";
 import { message } from "../error_message.ts";
+import { type AgentConfig, readAgentConfig } from "./config.ts";
+import { assertStoreAddress } from "./assert_address.ts";
 
 /** Runs the agent with the parsed options; sets `Deno.exitCode`. */
 export async function runAgent(flags: AgentFlags): Promise<void> {
   const timeout = positiveSeconds("--command-timeout", flags.commandTimeout);
   const session = positiveSeconds("--session-timeout", flags.sessionTimeout);
-  const after = afterHook(flags.after);
+  const config = flags.config === undefined ? null : await configFile(flags.config);
+  const after = flags.after !== undefined ? afterHook(flags.after) : config?.after ?? null;
+  if (flags.assertZookeeperAddress !== undefined) {
+    try {
+      await assertStoreAddress(flags.store, flags.assertZookeeperAddress);
+    } catch (error) {
+      throw new CliError(message(error), 2);
+    }
+  }
   const logger = createLogger({ format: parseLogFormat(flags.logFormat), debug: flags.debug });
   // One connection attempt may take as long as the session may be cut off.
   const how = {
@@ -50,6 +60,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
         commandTimeoutMs: timeout * 1000,
         after,
         statusFile: flags.statusFile,
+        config,
       };
       Deno.exitCode = flags.dryRun
         ? await dryRun(options)
@@ -114,6 +125,15 @@ async function connectDaemon(
       return await openStoreForCli(connect, how);
     }
     throw error;
+  }
+}
+
+/** The configuration file, read and checked before anything else (a problem: exit 2). */
+async function configFile(file: string): Promise<AgentConfig> {
+  try {
+    return await readAgentConfig(file);
+  } catch (error) {
+    throw new CliError(message(error), 2);
   }
 }
 

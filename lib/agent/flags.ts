@@ -21,4 +21,6 @@ export interface AgentFlags {
   sessionTimeout: string;
   after?: string;
   statusFile?: string;
+  config?: string;
+  assertZookeeperAddress?: string;
 }

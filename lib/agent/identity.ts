@@ -1,7 +1,8 @@
 /**
  * Who this host is and what it last deployed, read from files below the agent's root:
  * `etc/zmh/pxemac` (host id), `etc/zim/role` (optional role) and `etc/zim/host_version`
- * (the last version deployed, JSON, written atomically).
+ * (the last version deployed, JSON, written atomically) — or, with a configuration file
+ * (`config.ts`), its host id and role and `<run-directory>/host_version`.
  *
  * @module
  */
@@ -54,8 +55,59 @@ export function checkIdentityValue(what: string, where: string, value: string): 
   return value;
 }
 
-/** Reads the host id and role below `root`; `hostName` is the name to use. */
-export async function readIdentity(root: string, hostName: string): Promise<HostIdentity> {
+/** The identity and run directory a configuration file gives (see `config.ts`). */
+export interface ConfiguredIdentity {
+  /** The file it came from (for messages). */
+  file: string;
+  /** The host id. */
+  hostId: string;
+  /** The run directory: absolute, used as written (not below the root). */
+  runDirectory: string;
+  /** The role, or null. */
+  role: string | null;
+}
+
+/** Why `dir` cannot be the run directory, or undefined: absolute, no `.`/`..`, no controls. */
+export function runDirectoryProblem(dir: string): string | undefined {
+  if (!dir.startsWith("/")) return `${formatValue(dir)} is not an absolute path`;
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(dir)) return `${formatValue(dir)} holds a control character`;
+  if (dir.split("/").some((part) => part === "." || part === "..")) {
+    return `${formatValue(dir)} holds a '.' or '..' segment`;
+  }
+  return undefined;
+}
+
+/** `dir` checked as the run directory (trailing `/` dropped); throws `error` (default Error). */
+export function checkedRunDirectory(
+  dir: string,
+  error: new (message: string) => Error = Error,
+): string {
+  const problem = runDirectoryProblem(dir);
+  if (problem !== undefined) throw new error(`run-directory: ${problem}`);
+  return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+}
+
+/** The file `name` in the configured run directory (checked again where it is used). */
+export function runDirectoryFile(configured: ConfiguredIdentity, name: string): string {
+  return `${checkedRunDirectory(configured.runDirectory)}/${name}`;
+}
+
+/**
+ * Reads the host id and role below `root` — or takes them from `configured` (checked again);
+ * `hostName` is the name to use.
+ */
+export async function readIdentity(
+  root: string,
+  hostName: string,
+  configured?: ConfiguredIdentity | null,
+): Promise<HostIdentity> {
+  if (configured) {
+    const { file, hostId, role } = configured;
+    checkIdentityValue("host id", `${file} (host-id)`, hostId);
+    if (role !== null) checkIdentityValue("role", `${file} (role)`, role);
+    return { id: hostId, name: hostName, role };
+  }
   const pxemac = underRoot(root, PXEMAC_FILE);
   let id: string | null;
   try {
@@ -76,9 +128,19 @@ export async function readIdentity(root: string, hostName: string): Promise<Host
   return { id, name: hostName, role: role === "" ? null : role };
 }
 
+/** The host version file: `<root>/etc/zim/host_version`, or `<run-directory>/host_version`. */
+export function hostVersionFile(root: string, configured?: ConfiguredIdentity | null): string {
+  return configured
+    ? runDirectoryFile(configured, "host_version")
+    : underRoot(root, HOST_VERSION_FILE);
+}
+
 /** Reads the last deployed version (null when the file does not exist). */
-export async function readHostVersion(root: string): Promise<Value> {
-  const file = underRoot(root, HOST_VERSION_FILE);
+export async function readHostVersion(
+  root: string,
+  configured?: ConfiguredIdentity | null,
+): Promise<Value> {
+  const file = hostVersionFile(root, configured);
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -96,8 +158,12 @@ export async function readHostVersion(root: string): Promise<Value> {
 }
 
 /** Writes the last deployed version atomically (a temporary file renamed over the old one). */
-export async function writeHostVersion(root: string, version: Value): Promise<void> {
-  const file = underRoot(root, HOST_VERSION_FILE);
+export async function writeHostVersion(
+  root: string,
+  version: Value,
+  configured?: ConfiguredIdentity | null,
+): Promise<void> {
+  const file = hostVersionFile(root, configured);
   const dir = file.slice(0, file.lastIndexOf("/"));
   const temporary = `${file}.tmp-${Deno.pid}`;
   try {

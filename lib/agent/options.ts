@@ -9,6 +9,7 @@ import type { Runner } from "../proc/types.ts";
 import type { Store } from "../store/types.ts";
 import type { DesiredSource } from "./desired.ts";
 import type { PackageManager } from "./packages/types.ts";
+import type { ConfiguredIdentity } from "./identity.ts";
 
 /** What an agent needs. */
 export interface AgentOptions {
@@ -32,6 +33,11 @@ export interface AgentOptions {
   source?: DesiredSource;
   /** The after-deployment hook's argv (`--after`), or none. */
   after?: readonly string[] | null;
-  /** The status file (default `<root>/etc/zim/status`; null for none). */
+  /** The status file (default `<root>/etc/zim/status`, or `<run-directory>/status`; null for none). */
   statusFile?: string | null;
+  /**
+   * The identity and run directory from `--config FILE` (see `config.ts`); absent: the identity
+   * files below the root.
+   */
+  config?: ConfiguredIdentity | null;
 }

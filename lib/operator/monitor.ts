@@ -8,7 +8,8 @@
 import { Command } from "commander";
 import { getProperties } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
-import { readIdentity } from "../agent/identity.ts";
+import { type ConfiguredIdentity, readIdentity, runDirectoryFile } from "../agent/identity.ts";
+import { readAgentConfig } from "../agent/config.ts";
 import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agent/monitor_check.ts";
 import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
 import { CliError } from "../cli/run.ts";
@@ -21,8 +22,10 @@ import { HOSTS_PATH } from "../cluster/mod.ts";
 export interface MonitorOptions {
   /** The agent's root (identity files, default status file). */
   root: string;
-  /** The status file (default `<root>/etc/zim/status`). */
+  /** The status file (default `<root>/etc/zim/status`, or `<run-directory>/status`). */
   statusFile?: string;
+  /** The agent's configuration file's identity and run directory (`--config`), if any. */
+  config?: ConfiguredIdentity | null;
   /** Warning age, seconds. */
   warn: number;
   /** Critical age, seconds. */
@@ -50,11 +53,16 @@ export async function runMonitor(
   store: Store,
   options: MonitorOptions,
 ): Promise<MonitorVerdict & { line: string }> {
-  const host = await readIdentity(options.root, "");
+  const host = await readIdentity(options.root, "", options.config);
   const hostNode = await getProperties(store, `${HOSTS_PATH}/${host.id}`);
   const hosts = await getProperties(store, HOSTS_PATH);
   const clusterVersion = hosts === null ? undefined : hosts.version ?? null;
-  const status = await readStatus(options.statusFile ?? defaultStatusFile(options.root));
+  const status = await readStatus(
+    options.statusFile ??
+      (options.config
+        ? runDirectoryFile(options.config, "status")
+        : defaultStatusFile(options.root)),
+  );
   const verdict = checkHost({
     hostId: host.id,
     hostNode,
@@ -85,6 +93,11 @@ export function monitorCommand(): Command {
       )
       .option("--root <dir>", "the agent's root", Deno.env.get("TEST_ROOT") ?? "/")
       .option("--status-file <file>", "the agent's status file (default <root>/etc/zim/status)")
+      .option(
+        "--config <file>",
+        "the agent's configuration file (agent --config): its host-id and " +
+          "<run-directory>/status instead of the files below --root",
+      )
       .option("-w, --warn <seconds>", "warn when unfinished work is older than this", "200")
       .option("-e, --error <seconds>", "critical when unfinished work is older than this", "600")
       .addHelpText(
@@ -94,15 +107,23 @@ export function monitorCommand(): Command {
       ),
   ).action(
     async (
-      opts: { store: string; root: string; statusFile?: string; warn: string; error: string },
+      opts: {
+        store: string;
+        root: string;
+        statusFile?: string;
+        config?: string;
+        warn: string;
+        error: string;
+      },
     ) => {
       const warn = seconds(opts.warn, "--warn");
       const error = seconds(opts.error, "--error");
       let result: { code: number; line: string };
       try {
+        const config = opts.config === undefined ? null : await readAgentConfig(opts.config);
         result = await withStore(
           opts.store,
-          (store) => runMonitor(store, { ...opts, warn, error }),
+          (store) => runMonitor(store, { ...opts, config, warn, error }),
           { mustExist: true, readOnly: true },
         );
       } catch (failure) {
