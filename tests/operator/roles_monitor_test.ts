@@ -77,8 +77,8 @@ Deno.test("agent --dry-run and plan show the role controller's steps in order", 
     deepEqual(dry.stdout.trimEnd().split("\n"), [
       "Host 424242424242 (host42, role my.role): cluster version 5, host version 4",
       "  package    my-0-0-rc 1.0.0",
-      "  package    z4m 1.0.0",
       "  role-start take /role-locks/my.role, then /opt/my-0-0-rc/bin/starting-deployments /roles/my.role",
+      "  package    z4m 1.0.0",
       "  deploy     /opt/z4m/bin/zookeeper-deploy /cust/cms 0",
       "  role-end   /opt/my-0-0-rc/bin/ending-deployments /roles/my.role, then free /role-locks/my.role",
     ]);
@@ -92,7 +92,7 @@ Deno.test("agent --dry-run and plan show the role controller's steps in order", 
     equal(plan.code, 0, plan.stderr);
     match(
       plan.stdout,
-      / {4}role-start take \/role-locks\/my\.role, then \/opt\/my-0-0-rc\/bin\/starting-deployments \/roles\/my\.role\n {4}deploy {5}\/opt\/z4m\/bin\/zookeeper-deploy \/cust\/cms 0\n {4}role-end {3}\/opt\/my-0-0-rc\/bin\/ending-deployments/,
+      / {4}role-start take \/role-locks\/my\.role, then \/opt\/my-0-0-rc\/bin\/starting-deployments \/roles\/my\.role\n {4}package {4}z4m 1\.0\.0\n {4}deploy {5}\/opt\/z4m\/bin\/zookeeper-deploy \/cust\/cms 0\n {4}role-end {3}\/opt\/my-0-0-rc\/bin\/ending-deployments/,
     );
     // Nothing was written: no status file, the lock queue as it was.
     equal(await Deno.stat(`${root}/etc/zim/status`).then(() => true, () => false), false);
