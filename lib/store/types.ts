@@ -39,6 +39,14 @@ export interface StoredNode {
   ephemeral: boolean;
   /** Child names, sorted. */
   children: string[];
+  /**
+   * When the node was created, milliseconds since the epoch, by the store's clock (ZooKeeper's
+   * `stat.ctime`; the embedded store's writer's clock); 0 when unknown (an embedded node written
+   * before the store kept times, or imported from a file).
+   */
+  ctime: number;
+  /** When the node's data was last set (or the node created), as {@linkcode StoredNode.ctime}. */
+  mtime: number;
 }
 
 /** Options of {@linkcode Store.create}. */

@@ -9,6 +9,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { baseName, parentPath, validatePath } from "../path.ts";
 import { type StoredNode, StoreError, StoreFileError, type StoreOp } from "../types.ts";
+import { NodeTimes } from "./times.ts";
 
 /** One node row. */
 export interface NodeRow {
@@ -37,6 +38,7 @@ export class NodeTable {
   readonly #setData: StatementSync;
   readonly #setSeq: StatementSync;
   readonly #remove: StatementSync;
+  readonly #times: NodeTimes;
   readonly #counter: StatementSync;
   readonly #setCounter: StatementSync;
   /** The counter a write of the current transaction stamps (read at its start + 1). */
@@ -56,6 +58,7 @@ export class NodeTable {
     this.#remove = db.prepare("DELETE FROM nodes WHERE path = ?");
     this.#counter = db.prepare("SELECT value FROM meta WHERE key = 'counter'");
     this.#setCounter = db.prepare("UPDATE meta SET value = ? WHERE key = 'counter'");
+    this.#times = new NodeTimes(db);
   }
 
   /** The change counter (bumped by every write transaction). */
@@ -99,7 +102,13 @@ export class NodeTable {
       .filter((child) => child.owner === null || !dead(String(child.owner)))
       .map((child) => baseName(String(child.path)))
       .sort();
-    return { data: node.data, version: node.version, ephemeral: node.owner !== null, children };
+    return {
+      data: node.data,
+      version: node.version,
+      ephemeral: node.owner !== null,
+      children,
+      ...this.#times.get(path),
+    };
   }
 
   /**
@@ -121,6 +130,7 @@ export class NodeTable {
     }
     if (this.#get.get(path) !== undefined) throw new StoreError("NODE_EXISTS", "node exists", path);
     this.#insert.run(path, parent, data, owner ?? null, this.#stamp);
+    this.#times.created(path);
     this.changed = true;
     return path;
   }
@@ -129,6 +139,7 @@ export class NodeTable {
   set(path: string, data: string, version?: number): void {
     const node = this.#existing(path, version);
     this.#setData.run(data, node.version + 1, path);
+    this.#times.modified(path);
     this.changed = true;
   }
 
@@ -140,6 +151,7 @@ export class NodeTable {
       throw new StoreError("NOT_EMPTY", "node has children", path);
     }
     this.#remove.run(path);
+    this.#times.removed(path);
     this.changed = true;
   }
 
@@ -172,6 +184,7 @@ export class NodeTable {
   /** Drops the node at `path` regardless of rules (a dead owner's ephemeral: no children). */
   drop(path: string): void {
     if (this.#remove.run(path).changes > 0) this.changed = true;
+    this.#times.removed(path);
   }
 
   #existing(path: string, version?: number): NodeRow {

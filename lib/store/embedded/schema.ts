@@ -17,6 +17,7 @@ import type { FileTree } from "./json_format.ts";
 import { parentPath, validatePath } from "../path.ts";
 import type { StoreError } from "../types.ts";
 import { StoreFileError } from "../types.ts";
+import { TIMES_SCHEMA } from "./times.ts";
 
 /** The format tag in `meta`. */
 export const SQLITE_FORMAT = "clusterdeploy-store 2";
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS owners (
 /** Creates the tables, the root and the meta rows when missing (inside a write transaction). */
 export function createSchema(db: DatabaseSync): void {
   db.exec(SCHEMA);
+  db.exec(TIMES_SCHEMA);
   db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('format', ?), ('counter', 0)")
     .run(SQLITE_FORMAT);
   db.exec("INSERT OR IGNORE INTO nodes VALUES ('/', NULL, '', 0, NULL, 0, 0)");

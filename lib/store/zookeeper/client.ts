@@ -18,6 +18,10 @@ export interface ZkStat {
   ephemeralOwner: Buffer;
   /** How many children the node has. */
   numChildren: number;
+  /** Creation time: 8 bytes, big-endian milliseconds since the epoch. */
+  ctime: Buffer;
+  /** Last modification time, as `ctime`. */
+  mtime: Buffer;
 }
 
 /** A client exception (`Exception: NO_NODE[-101]`). */

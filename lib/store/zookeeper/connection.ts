@@ -82,6 +82,11 @@ export function checkNetPermission(hosts: string): void {
 /** How long `close` waits for the server to end the session. */
 const CLOSE_WAIT_MS = 3_000;
 
+/** A stat time (8 bytes, big-endian milliseconds since the epoch) as a number; 0 when absent. */
+export function statTime(buffer: Buffer | undefined): number {
+  return buffer === undefined || buffer.length !== 8 ? 0 : Number(buffer.readBigInt64BE(0));
+}
+
 /** Whether a stat's ephemeral owner is absent or all zero bytes. */
 export function isZero(buffer: Buffer | undefined): boolean {
   return buffer === undefined || buffer.every((b) => b === 0);

@@ -40,6 +40,10 @@ export interface ReadStat {
   ephemeralOwner: bigint;
   /** How many children the node has. */
   numChildren: number;
+  /** Creation time, ms since the epoch. */
+  ctime: number;
+  /** Last modification time, ms since the epoch. */
+  mtime: number;
 }
 
 /** The result of one op: data and stat, children, or a ZooKeeper error code. */
@@ -146,6 +150,8 @@ export function parseMultiRead(frame: Uint8Array): MultiReadReply {
             version: view.getInt32(at + 32),
             ephemeralOwner: view.getBigInt64(at + 44),
             numChildren: view.getInt32(at + 56),
+            ctime: Number(view.getBigInt64(at + 16)),
+            mtime: Number(view.getBigInt64(at + 24)),
           },
         });
         at += STAT_BYTES;

@@ -20,7 +20,7 @@ import type { Buffer } from "node:buffer";
 import { isStoreError, type ReadOptions, type StoredNode, StoreError } from "../types.ts";
 import { validatePath } from "../path.ts";
 import { toStoreError, zk, type ZkStat } from "./client.ts";
-import { isZero, type ZkConnection } from "./connection.ts";
+import { isZero, statTime, type ZkConnection } from "./connection.ts";
 
 /** Ops per `multiRead` request: small replies (node data is small), many in flight. */
 const READ_BATCH = 500;
@@ -112,6 +112,8 @@ export class ZkReads {
           version: result.stat.version,
           ephemeral: result.stat.ephemeralOwner !== 0n,
           children: [],
+          ctime: result.stat.ctime,
+          mtime: result.stat.mtime,
         };
         if (withChildren && result.stat.numChildren > 0) parents.push(i);
       } else if (result.type !== ERROR || result.err !== ZK_NO_NODE) {
@@ -204,6 +206,8 @@ export class ZkReads {
         version: stat.version,
         ephemeral: !isZero(stat.ephemeralOwner),
         children: [...children].sort(),
+        ctime: statTime(stat.ctime),
+        mtime: statTime(stat.mtime),
       };
     } catch (error) {
       // Gone between the two requests, or before: the node does not exist.

@@ -7,7 +7,7 @@
 import type { StoredNode, WatchOptions } from "../types.ts";
 import { validatePath } from "../path.ts";
 import { zk, type ZkWatcher } from "./client.ts";
-import { isZero, type ZkConnection } from "./connection.ts";
+import { isZero, statTime, type ZkConnection } from "./connection.ts";
 
 interface Watch {
   readonly path: string;
@@ -86,6 +86,8 @@ export class ZkWatches {
           version: stat.version,
           ephemeral: !isZero(stat.ephemeralOwner),
           children: [],
+          ctime: statTime(stat.ctime),
+          mtime: statTime(stat.mtime),
         };
         return finish();
       }

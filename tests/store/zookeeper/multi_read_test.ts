@@ -96,14 +96,14 @@ Deno.test("multiRead response: data, children, error and null data results", () 
       {
         type: GET_DATA,
         data: new TextEncoder().encode("hi"),
-        stat: { version: 3, ephemeralOwner: 0x99n, numChildren: 1 },
+        stat: { version: 3, ephemeralOwner: 0x99n, numChildren: 1, ctime: 13, mtime: 14 },
       },
       { type: GET_CHILDREN, children: ["b", "a"] },
       { type: ERROR, err: -101 },
       {
         type: GET_DATA,
         data: new Uint8Array(0),
-        stat: { version: 0, ephemeralOwner: 0n, numChildren: 0 },
+        stat: { version: 0, ephemeralOwner: 0n, numChildren: 0, ctime: 13, mtime: 14 },
       },
     ],
   });

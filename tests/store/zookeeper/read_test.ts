@@ -39,6 +39,8 @@ async function readDirect(connect: string, paths: readonly string[]) {
                 version: (stat as ZkStat).version,
                 ephemeral: !(stat as ZkStat).ephemeralOwner.every((b) => b === 0),
                 children: [...children!].sort(),
+                ctime: Number((stat as ZkStat).ctime.readBigInt64BE(0)),
+                mtime: Number((stat as ZkStat).mtime.readBigInt64BE(0)),
               });
             });
           });

@@ -31,6 +31,13 @@ export async function rejectsWith(promise: Promise<unknown>, code: StoreError["c
   });
 }
 
+/** A node without its times (compared on their own, see the "times" step). */
+function withoutTimes(node: StoredNode | null): Omit<StoredNode, "ctime" | "mtime"> | null {
+  if (node === null) return null;
+  const { ctime: _c, mtime: _m, ...rest } = node;
+  return rest;
+}
+
 async function withStores(
   factory: StoreFactory,
   count: number,
@@ -59,7 +66,12 @@ export async function storeContract(
         await store.create(`${base}/a/b`, "", { parents: true });
         await store.create(`${base}/a/c`, "hello");
         const c = await store.get(`${base}/a/c`);
-        assert.deepEqual(c, { data: "hello", version: 0, ephemeral: false, children: [] });
+        assert.deepEqual(withoutTimes(c), {
+          data: "hello",
+          version: 0,
+          ephemeral: false,
+          children: [],
+        });
         const a = await store.get(`${base}/a`);
         assert.deepEqual(a?.children, ["b", "c"]);
         assert.equal(await store.get(`${base}/missing`), null);
@@ -90,6 +102,40 @@ export async function storeContract(
         // Unicode data round-trips.
         await store.create(`${base}/u`, 'héllo ✓ {"k": 1}');
         assert.equal((await store.get(`${base}/u`))?.data, 'héllo ✓ {"k": 1}');
+      }),
+  );
+
+  await t.step(
+    "times: ctime when created, mtime when set (not when a child comes), in get, getMany, data-only",
+    () =>
+      withStores(factory, 2, async (store, other) => {
+        const path = `${prefix}/times/node`;
+        const before = Date.now();
+        await store.create(path, "a", { parents: true });
+        const after = Date.now();
+        const made = (await store.get(path))!;
+        // The store's clock (ZooKeeper's server, here on this machine): within a second.
+        assert.ok(made.ctime >= before - 1000 && made.ctime <= after + 1000, `${made.ctime}`);
+        assert.equal(made.mtime, made.ctime);
+        await new Promise((r) => setTimeout(r, 20));
+        await store.create(`${path}/child`, "");
+        assert.equal((await store.get(path))!.mtime, made.ctime);
+        await store.set(path, "b");
+        const set = (await other.get(path))!;
+        assert.equal(set.ctime, made.ctime);
+        assert.ok(set.mtime > made.ctime, `${set.mtime} > ${made.ctime}`);
+        const [many] = await other.getMany([path]);
+        assert.deepEqual([many!.ctime, many!.mtime], [set.ctime, set.mtime]);
+        const dataOnly = (await other.get(path, { dataOnly: true }))!;
+        assert.deepEqual([dataOnly.ctime, dataOnly.mtime], [set.ctime, set.mtime]);
+        // A node deleted and made again has its new creation time.
+        await store.delete(`${path}/child`);
+        await store.delete(path);
+        await new Promise((r) => setTimeout(r, 20));
+        await store.create(path, "c");
+        const again = (await other.get(path))!;
+        assert.ok(again.ctime > set.mtime, `${again.ctime} > ${set.mtime}`);
+        assert.equal(again.mtime, again.ctime);
       }),
   );
 
@@ -307,7 +353,7 @@ export async function storeContract(
         await store.create(path, "a", { parents: true });
         await store.create(`${path}/child`, "");
         await store.set(path, "b");
-        assert.deepEqual(await store.get(path, { dataOnly: true }), {
+        assert.deepEqual(withoutTimes(await store.get(path, { dataOnly: true })), {
           data: "b",
           version: 1,
           ephemeral: false,
@@ -315,7 +361,7 @@ export async function storeContract(
         });
         assert.deepEqual((await store.get(path))?.children, ["child"]);
         await store.create(`${path}/eph`, "e", { ephemeral: true });
-        assert.deepEqual(await store.get(`${path}/eph`, { dataOnly: true }), {
+        assert.deepEqual(withoutTimes(await store.get(`${path}/eph`, { dataOnly: true })), {
           data: "e",
           version: 0,
           ephemeral: true,
