@@ -1,7 +1,8 @@
 /**
  * `clusterdeploy monitor`: a Nagios-style check of this host's agent (exit 0 OK, 1 WARNING,
  * 2 CRITICAL; one line of text with perfdata), from its status file, its `/hosts/<id>` node and
- * the cluster version. See `lib/agent/monitor_check.ts` for the rules.
+ * the cluster version. See `lib/agent/monitor_check.ts` for the rules. With `--cluster`, the
+ * cluster-wide convergence check instead (`cluster_monitor.ts`, `cluster_check.ts`).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { getProperties } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
 import { type ConfiguredIdentity, readIdentity, runDirectoryFile } from "../agent/identity.ts";
 import { readAgentConfig } from "../agent/config.ts";
+import { CLUSTER_ERROR, CLUSTER_WARN, runClusterMonitor } from "./cluster_monitor.ts";
 import { checkHost, CRITICAL, formatVerdict, type MonitorVerdict } from "../agent/monitor_check.ts";
 import { defaultStatusFile, parseStatus, type StatusRecord } from "../agent/status_file.ts";
 import { CliError } from "../cli/run.ts";
@@ -89,7 +91,14 @@ export function monitorCommand(): Command {
     new Command("monitor")
       .description(
         "Nagios-style check of this host's agent: its status file, its /hosts/<id> node and " +
-          "the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata)",
+          "the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata); " +
+          "with --cluster, whether every host has converged to the cluster version",
+      )
+      .option(
+        "--cluster",
+        "check the whole cluster instead, from the store only: the longest-lagging host " +
+          "(defaults --warn 900, --error 1800; ALL STOP is CRITICAL)",
+        false,
       )
       .option("--root <dir>", "the agent's root", Deno.env.get("TEST_ROOT") ?? "/")
       .option("--status-file <file>", "the agent's status file (default <root>/etc/zim/status)")
@@ -98,8 +107,16 @@ export function monitorCommand(): Command {
         "the agent's configuration file (agent --config): its host-id and " +
           "<run-directory>/status instead of the files below --root",
       )
-      .option("-w, --warn <seconds>", "warn when unfinished work is older than this", "200")
-      .option("-e, --error <seconds>", "critical when unfinished work is older than this", "600")
+      .option(
+        "-w, --warn <seconds>",
+        "warn when unfinished work is older than this (default 200; --cluster: a host " +
+          "behind for longer, default 900)",
+      )
+      .option(
+        "-e, --error <seconds>",
+        "critical when unfinished work is older than this (default 600; --cluster: a host " +
+          "behind for longer, default 1800)",
+      )
       .addHelpText(
         "after",
         "\nExit status: 0 OK, 1 WARNING, 2 CRITICAL (also when the store cannot be reached or " +
@@ -112,20 +129,32 @@ export function monitorCommand(): Command {
         root: string;
         statusFile?: string;
         config?: string;
-        warn: string;
-        error: string;
+        cluster: boolean;
+        warn?: string;
+        error?: string;
       },
     ) => {
-      const warn = seconds(opts.warn, "--warn");
-      const error = seconds(opts.error, "--error");
+      const warn = seconds(opts.warn ?? String(opts.cluster ? CLUSTER_WARN : 200), "--warn");
+      const error = seconds(opts.error ?? String(opts.cluster ? CLUSTER_ERROR : 600), "--error");
+      if (opts.cluster && (opts.config !== undefined || opts.statusFile !== undefined)) {
+        throw new CliError("--cluster reads the store only: no --config or --status-file", 2);
+      }
       let result: { code: number; line: string };
       try {
-        const config = opts.config === undefined ? null : await readAgentConfig(opts.config);
-        result = await withStore(
-          opts.store,
-          (store) => runMonitor(store, { ...opts, config, warn, error }),
-          { mustExist: true, readOnly: true },
-        );
+        if (opts.cluster) {
+          result = await withStore(
+            opts.store,
+            (store) => runClusterMonitor(store, { warn, error }),
+            { mustExist: true, readOnly: true },
+          );
+        } else {
+          const config = opts.config === undefined ? null : await readAgentConfig(opts.config);
+          result = await withStore(
+            opts.store,
+            (store) => runMonitor(store, { ...opts, config, warn, error }),
+            { mustExist: true, readOnly: true },
+          );
+        }
       } catch (failure) {
         result = { code: CRITICAL, line: `DEPLOY CRITICAL: ${message(failure)}` };
       }
