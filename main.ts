@@ -87,7 +87,8 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     name: "monitor",
     term: "monitor [options]",
     description: "Nagios-style check of this host's agent: its status file, its /hosts/<id> node " +
-      "and the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata)",
+      "and the cluster version (exit 0 OK, 1 WARNING, 2 CRITICAL; one line with perfdata); " +
+      "with --cluster, whether every host has converged to the cluster version",
     load: async () => (await import("./lib/operator/monitor.ts")).monitorCommand(),
   },
   {
