@@ -11,6 +11,8 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { ConfigError, readAgentConfig } from "../../lib/agent/config.ts";
 import { shellWords } from "../../lib/agent/shell_words.ts";
+import { runAfterHook } from "../../lib/agent/after_hook.ts";
+import { createLogger } from "../../lib/log.ts";
 import { runEntrypoint } from "../support/harness/cli.ts";
 import { withLocalBench } from "../support/harness/agent_local_bench.ts";
 
@@ -234,4 +236,28 @@ Deno.test("agent --config: identity and run directory from the file; monitor rea
       await Deno.remove(empty, { recursive: true });
     }
   });
+});
+
+Deno.test("the after hook is checked again where it runs: no program, '-…', NUL", async () => {
+  const ran: string[][] = [];
+  const commands = {
+    run: (argv: readonly string[]) => {
+      ran.push([...argv]);
+      return Promise.resolve({ argv: [...argv], code: 0, stdout: "", stderr: "", timedOut: false });
+    },
+  };
+  const logger = createLogger({ sink: () => {} });
+  for (
+    const [argv, problem] of [
+      [[], "no program"],
+      [["-rf", "/"], "'-rf' is not a program"],
+      [["echo", "a\0b"], "a word contains a NUL character"],
+    ] as const
+  ) {
+    await rejects(runAfterHook(argv, commands, logger), {
+      message: `The after hook cannot run: ${problem}`,
+    });
+  }
+  await runAfterHook(["echo", "ok"], commands, logger);
+  deepEqual(ran, [["echo", "ok"]]);
 });
