@@ -17,9 +17,10 @@ import { startZooKeeper, type ZooKeeperServer } from "../servers/zookeeper.ts";
 
 const MAIN = new URL("../../../main.ts", import.meta.url).pathname;
 
-/** A deploy script that fails with `error` on standard error. */
+/** A deploy script that fails with `error` on standard error, until `$TEST_ROOT/fixed` exists. */
 export function failingScript(error: string): string {
-  return `#!/bin/sh\necho '${error.replaceAll("'", "'\\''")}' >&2\nexit 3\n`;
+  return `#!/bin/sh\n[ -e "$TEST_ROOT/fixed" ] && exit 0\n` +
+    `echo '${error.replaceAll("'", "'\\''")}' >&2\nexit 3\n`;
 }
 
 /** A running `clusterdeploy serve`. */
