@@ -73,6 +73,11 @@ export class StatusFeed {
     return (this.#stopHosts ? 1 : 0) + this.#hostWatches.size;
   }
 
+  /** How many subscribers (event streams, the notifier) follow the feed. */
+  get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
   /** Calls `fn` with every new snapshot (and at once with the current one); returns unsubscribe. */
   subscribe(fn: (snapshot: StatusSnapshot) => void): () => void {
     this.#subscribers.add(fn);
