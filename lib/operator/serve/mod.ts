@@ -85,9 +85,16 @@ async function runServe(opts: ServeOptions): Promise<void> {
     throw new CliError("--notify-backoff: expected seconds (>= 0)", 2);
   }
   const token = opts.tokenFile === undefined ? undefined : await readToken(opts.tokenFile);
+  const readPem = async (option: string, file: string) => {
+    try {
+      return await Deno.readTextFile(file);
+    } catch (error) {
+      throw new CliError(`${option} ${file}: ${message(error)}`);
+    }
+  };
   const tls = opts.tlsCert === undefined ? undefined : {
-    cert: await Deno.readTextFile(opts.tlsCert),
-    key: await Deno.readTextFile(opts.tlsKey!),
+    cert: await readPem("--tls-cert", opts.tlsCert),
+    key: await readPem("--tls-key", opts.tlsKey!),
   };
   let consulUrl: string | undefined;
   if (opts.consul !== undefined) {
