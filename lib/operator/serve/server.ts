@@ -13,7 +13,10 @@
  * | `/api/apps`      | the `app/<name>` records from Consul (with `--consul`)            |
  * | `/api/info`      | what this server offers (`apps`, `history`), for the pages        |
  *
- * `/api/history` and `/api/history/<id>` (rollout records) are not served yet: 404.
+ * `/api/history` and `/api/history/<id>` (rollout records) are not served yet: 404. They plug in
+ * as the Apps page does: a `history` reader in {@linkcode ServerContext}, a `/history` entry in
+ * `PAGES` (with its script in `pages/`), their two cases below, and `history: true` in
+ * `/api/info` (the pages then show their History link).
  *
  * @module
  */

@@ -12,7 +12,7 @@
  *   lib/operator/serve/pages/apps.js, lib/operator/serve/pages/common.js,
  *   lib/operator/serve/apps.ts.
  */
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "puppeteer-core";
 import { launchBrowser } from "../../support/harness/browser.ts";
 import { ServeProcess, startServeCluster, tree } from "../../support/harness/serve_cluster.ts";
@@ -144,6 +144,27 @@ Deno.test({
         1,
       );
       await page.screenshot({ path: `${shots}/overview-all-stop.png`, fullPage: true });
+
+      // No per-app rollout progress in today's status document: the section stays hidden. Its
+      // renderer draws the entries a document carries (the agents' progress, to come).
+      equal(await page.$eval("#progress", (e) => e.hasAttribute("hidden")), true);
+      const parts = await page.evaluate(async () => {
+        const view = await import("/assets/overview.js");
+        view.renderRolloutProgress({
+          rollouts: [{ app: "<b>shop</b>", at: 2, deploying: 1, failed: 1 }],
+        });
+        const section = document.getElementById("progress")!;
+        return [
+          section.hidden,
+          section.querySelector("h3")!.textContent,
+          [...section.querySelectorAll(".bar > span")].map((s) => s.className).join(" "),
+        ];
+      });
+      deepEqual(parts, [false, "<b>shop</b>", "at deploying failed"]);
+      await page.evaluate(async () =>
+        (await import("/assets/overview.js")).renderRolloutProgress({})
+      );
+      equal(await page.$eval("#progress", (e) => e.hasAttribute("hidden")), true);
 
       // Filter and sort.
       await page.type("#filter", "evil");

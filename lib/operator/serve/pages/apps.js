@@ -1,6 +1,6 @@
 // clusterdeploy serve: the Apps page. Reads /api/apps (Consul's app/<name> records, checked by
 // the server) every few seconds and shows every value as text.
-import { el, setLive } from "./common.js";
+import { el, setLive, showNavigation } from "./common.js";
 
 const REFRESH_MS = 5000;
 
@@ -47,4 +47,5 @@ async function load() {
 }
 
 load();
+showNavigation();
 setInterval(load, REFRESH_MS);

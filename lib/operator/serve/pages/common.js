@@ -24,11 +24,12 @@ export function setLive(on, text) {
   live.className = `live ${on ? "on" : "off"}`;
 }
 
-/** Shows the Apps link when the server has --consul. */
+/** Shows the links of the pages this server offers (/api/info: Apps with --consul, History). */
 export async function showNavigation() {
   try {
     const info = await (await fetch("/api/info")).json();
     document.getElementById("nav-apps")?.toggleAttribute("hidden", info.apps !== true);
+    document.getElementById("nav-history")?.toggleAttribute("hidden", info.history !== true);
   } catch {
     // the link stays hidden
   }
