@@ -92,6 +92,14 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     load: async () => (await import("./lib/operator/monitor.ts")).monitorCommand(),
   },
   {
+    name: "serve",
+    term: "serve [options]",
+    description:
+      "a live, read-only rollout view in the browser (overview, hosts, role locks; apps with " +
+      "--consul), a JSON API (/api/status, /api/events) and --notify for rollout events",
+    load: async () => (await import("./lib/operator/serve/mod.ts")).serveCommand(),
+  },
+  {
     name: "demo",
     term: "demo [options]",
     description:

@@ -211,12 +211,13 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
     grants: [
       {
         flag: "--allow-net",
-        why: "every subcommand's store (ZooKeeper) and the handler's Consul: runtime config",
+        why: "every subcommand's store (ZooKeeper) and the handler's Consul: runtime config; " +
+          "serve listens on its --listen address (Deno.serve) and reads Consul with --consul",
       },
       {
         flag: "--allow-read",
         why: "the operator's files: tree validate/import FILE…, --tree-dir, --root, file: " +
-          "stores, the demo's example files",
+          "stores, the demo's example files; serve's --token-file, --tls-cert and --tls-key",
       },
       {
         flag: "--allow-write",
@@ -226,7 +227,8 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
       {
         flag: "--allow-run",
         why: "the agent subcommand's package managers and deploy scripts (see " +
-          "clusterdeploy-agent), git for sync and the demo",
+          "clusterdeploy-agent), git for sync and the demo, serve's --notify CMD (argv, any " +
+          "program the operator names)",
       },
       {
         flag: "--allow-env",
@@ -237,7 +239,8 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
       {
         flag: "--allow-sys",
         values: ["hostname"],
-        why: "the agent subcommand's Deno.hostname() (unless --host-name)",
+        why: "the agent subcommand's Deno.hostname() (unless --host-name); serve --notify " +
+          "names its claims host:pid",
       },
     ],
   },

@@ -54,7 +54,7 @@ const LAYERS: string[][] = [
   ["lib/store", "lib/store/zookeeper", "lib/store/embedded", "lib/store/recipe"],
   ["lib/cluster", "lib/cli"],
   ["lib/sync", "lib/agent", "lib/agent/packages", "lib/handler"],
-  ["lib/operator"],
+  ["lib/operator", "lib/operator/serve", "lib/operator/serve/pages"],
   ["lib/demo"],
 ];
 

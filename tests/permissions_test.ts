@@ -29,6 +29,8 @@ import { compileArgs } from "../scripts/compile.ts";
 import { startConsulDouble } from "./support/servers/consul_double.ts";
 import { makeRepo } from "./support/harness/git_repo.ts";
 import { startZooKeeper } from "./support/servers/zookeeper.ts";
+import { connectZooKeeper } from "../lib/store/zookeeper/mod.ts";
+import { setProperties } from "../lib/store/tree_io.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const FAKE_YUM = new URL("../testdata/demo/simulated-yum.sh", import.meta.url).pathname;
@@ -121,11 +123,17 @@ interface Scenario {
   env?(shared: Shared, run: Run): Record<string, string>;
   /** What a successful run did. */
   check(out: Output, shared: Shared, run: Run): void | Promise<void>;
+  /**
+   * For a command that runs until stopped (`serve`): what to do with it while it runs, given its
+   * standard error so far; then it gets SIGTERM. A failure here fails the run (exit 125).
+   */
+  during?(shared: Shared, run: Run, stderr: () => string): Promise<void>;
 }
 
 async function deno(
   args: string[],
   env: Record<string, string>,
+  during?: (stderr: () => string) => Promise<void>,
 ): Promise<Output> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -141,11 +149,30 @@ async function deno(
     timedOut = true;
     child.kill("SIGKILL");
   }, RUN_TIMEOUT_MS);
-  const out = await child.output().finally(() => clearTimeout(timer));
-  const text = new TextDecoder();
-  const stderr = text.decode(out.stderr) +
-    (timedOut ? `\n(killed after ${RUN_TIMEOUT_MS} ms)` : "");
-  return { code: timedOut ? 124 : out.code, stdout: text.decode(out.stdout), stderr };
+  let stderrSoFar = "";
+  const stderrText = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderrSoFar += chunk;
+    }
+    return stderrSoFar;
+  })();
+  const stdoutText = new Response(child.stdout).text();
+  let duringError: string | undefined;
+  if (during !== undefined) {
+    const exited = child.status.then(() => "exited");
+    const outcome = await Promise.race([during(() => stderrSoFar).then(() => "done"), exited])
+      .catch((error) => `failed: ${error}`);
+    if (outcome !== "done") duringError = outcome;
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+  }
+  const [status, stdout, stderr] = await Promise.all([child.status, stdoutText, stderrText])
+    .finally(() => clearTimeout(timer));
+  const notes = (timedOut ? `\n(killed after ${RUN_TIMEOUT_MS} ms)` : "") +
+    (duringError ? `\n(while running: ${duringError})` : "");
+  const code = timedOut ? 124 : duringError ? 125 : status.code;
+  return { code, stdout, stderr: stderr + notes };
 }
 
 function show(out: Output): string {
@@ -352,7 +379,60 @@ const SCENARIOS: Scenario[] = [
     args: (_shared, run) => ["status", "--store", run.zk],
     check: (out) => assertEquals(out.code, 0, show(out)),
   },
+  {
+    entry: "main.ts",
+    name: "clusterdeploy serve: pages behind a token, /api/status, --notify on a version bump",
+    available: (shared) => shared.mainCommands.has("serve"),
+    async setup(shared, run) {
+      await syncAll(shared, run, run.zk);
+      await Deno.writeTextFile(`${run.dir}/token`, "serve-token-0123456789\n");
+    },
+    args: (_shared, run) => [
+      "serve",
+      "--store",
+      run.zk,
+      "--listen",
+      "127.0.0.1:0",
+      "--token-file",
+      `${run.dir}/token`,
+      "--notify",
+      JSON.stringify(["touch", `${run.dir}/notified`]),
+      "--notify-backoff",
+      "0.1",
+    ],
+    async during(_shared, run, stderr) {
+      await waitUntil(() => /INFO serve: http:\/\/\S+\//.test(stderr()) || /error/.test(stderr()));
+      const url = /INFO serve: (http:\/\/\S+?)\/ /.exec(stderr())?.[1];
+      if (url === undefined) throw new Error("serve did not start");
+      const response = await fetch(`${url}/api/status`, {
+        headers: { authorization: `Basic ${btoa("op:serve-token-0123456789")}` },
+      });
+      if (response.status !== 200) throw new Error(`/api/status: ${response.status}`);
+      await response.body?.cancel();
+      const store = await connectZooKeeper(run.zk);
+      try {
+        await setProperties(store, "/hosts", { version: "f00d" });
+      } finally {
+        await store.close();
+      }
+      await waitUntil(() => exists(`${run.dir}/notified`));
+    },
+    async check(out, _shared, run) {
+      assertEquals(out.code, 0, show(out));
+      assert(await exists(`${run.dir}/notified`), show(out));
+      assert(out.stderr.includes("started sent (attempt 1)"), show(out));
+    },
+  },
 ];
+
+/** Waits for `condition` (at most 15 s; throws then). */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!await condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Runs `tasks` with at most `limit` at a time. */
 async function pool<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
@@ -615,6 +695,7 @@ async function runScenarioFlags(
   const out = await deno(
     ["run", "--quiet", "--no-prompt", ...flagsFor(run.layout), s.entry, ...s.args(shared, run)],
     env,
+    s.during && ((stderr) => s.during!(shared, run, stderr)),
   );
   return [out, run];
 }

@@ -1,6 +1,6 @@
 /**
  * The test task: `deno task test [PATH ...] [-- DENO_TEST_ARGS]`. Makes sure the machine has
- * what the suite needs (ZooKeeper, the Docker engine and friends; see tests/support/servers/),
+ * what the suite needs (ZooKeeper, the Docker engine and friends, Chromium; see tests/support/servers/),
  * then runs `deno test -A` on the paths given, or on all of tests/ when none is:
  *
  * ```sh
@@ -22,7 +22,12 @@ async function run(args: string[]): Promise<number> {
   return (await child.status).code;
 }
 
-for (const ensure of ["support/servers/ensure_zookeeper.ts", "support/servers/ensure_docker.ts"]) {
+const ENSURE = [
+  "support/servers/ensure_zookeeper.ts",
+  "support/servers/ensure_docker.ts",
+  "support/servers/ensure_chromium.ts",
+];
+for (const ensure of ENSURE) {
   const code = await run(["run", "-A", `${HERE}${ensure}`]);
   if (code !== 0) Deno.exit(code);
 }

@@ -12,6 +12,7 @@
  * | `/role-locks`       | the persistent role locks (`/role-locks/<role>`)            | the agents       |
  * | `/agent-locks`      | the per-application locks (`/agent-locks/<app,path>`)       | the agents       |
  * | `/ZktoolsLocks`     | the cluster lock sync takes (zktools' lock layout)          | sync             |
+ * | `/notifications`    | one claim per rollout event notified (the newest kept)       | `serve --notify` |
  *
  * @module
  */
@@ -34,6 +35,12 @@ export const ROLE_LOCKS = "/role-locks";
 export const AGENT_LOCKS = "/agent-locks";
 
 /**
+ * Where `serve --notify` claims each event before notifying it (`/notifications/<key>`, one
+ * create-if-absent node per event: the one `serve` process whose create succeeds sends it).
+ */
+export const NOTIFICATIONS = "/notifications";
+
+/**
  * Every reserved top-level name (see the module doc). The agent's walk skips them (a role named
  * `deploy` would look like a deploy node under `/role-locks`; the index's children are named
  * like `deploy` children), sync leaves them out of the live tree, and tree files may not name
@@ -46,7 +53,8 @@ export const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
   ROLE_LOCKS.slice(1),
   AGENT_LOCKS.slice(1),
   LOCKS_ROOT.slice(1),
+  NOTIFICATIONS.slice(1),
 ]);
 
 /** Reserved top-level nodes that `tree export` prints only when asked for by path. */
-export const INTERNAL_NODES: ReadonlySet<string> = new Set([INDEX_NODE]);
+export const INTERNAL_NODES: ReadonlySet<string> = new Set([INDEX_NODE, NOTIFICATIONS.slice(1)]);

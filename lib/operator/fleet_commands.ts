@@ -8,6 +8,7 @@ import { showVersion } from "../cluster/mod.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
+import { statusDocument } from "./status_document.ts";
 import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
 
@@ -33,8 +34,7 @@ export function statusCommand(): Command {
       { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {
-      const json = { ...status, version: status.version ?? null, roleLocks };
-      console.log(JSON.stringify(json, null, 2));
+      console.log(JSON.stringify(statusDocument(status, roleLocks), null, 2));
     } else {
       for (const line of formatFleetStatus(status)) console.log(line);
       for (const line of formatRoleLocks(roleLocks)) console.log(line);

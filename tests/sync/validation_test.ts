@@ -86,6 +86,11 @@ const HOSTILE: { name: string; text: string; error: RegExp }[] = [
     error: new RegExp(`^2:1: /${name} is managed by clusterdeploy itself`),
   })),
   {
+    name: "a tree naming serve's notification claims (/notifications)",
+    text: "/ok\n/notifications\n  /0000000001-started\n",
+    error: /^2:1: \/notifications is managed by clusterdeploy itself/,
+  },
+  {
     name: "a tree naming ZooKeeper's own /zookeeper",
     text: "/zookeeper\n",
     error: /^1:2: '\/zookeeper' is reserved by ZooKeeper/,
