@@ -12,6 +12,7 @@
  * | `/role-locks`       | the persistent role locks (`/role-locks/<role>`)            | the agents       |
  * | `/agent-locks`      | the per-application locks (`/agent-locks/<app,path>`)       | the agents       |
  * | `/ZktoolsLocks`     | the cluster lock sync takes (zktools' lock layout)          | sync             |
+ * | `/rollouts`         | the rollout records, each host's outcome, and the pin       | sync, agents, CLI |
  *
  * @module
  */
@@ -33,6 +34,9 @@ export const ROLE_LOCKS = "/role-locks";
 /** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
 export const AGENT_LOCKS = "/agent-locks";
 
+/** Where the rollout history lives: its records (`/rollouts/<n>`) and, as its data, the pin. */
+export const ROLLOUTS_PATH = "/rollouts";
+
 /**
  * Every reserved top-level name (see the module doc). The agent's walk skips them (a role named
  * `deploy` would look like a deploy node under `/role-locks`; the index's children are named
@@ -46,7 +50,8 @@ export const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
   ROLE_LOCKS.slice(1),
   AGENT_LOCKS.slice(1),
   LOCKS_ROOT.slice(1),
+  ROLLOUTS_PATH.slice(1),
 ]);
 
 /** Reserved top-level nodes that `tree export` prints only when asked for by path. */
-export const INTERNAL_NODES: ReadonlySet<string> = new Set([INDEX_NODE]);
+export const INTERNAL_NODES: ReadonlySet<string> = new Set([INDEX_NODE, ROLLOUTS_PATH.slice(1)]);

@@ -8,6 +8,7 @@ import { showVersion } from "../cluster/mod.ts";
 import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.ts";
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
+import { formatRolloutStatus, readRolloutStatus } from "./rollout_status.ts";
 import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
 
@@ -27,17 +28,19 @@ export function statusCommand(): Command {
           "error — usable from monitoring.",
       ),
   ).action(async (opts: { store: string; json: boolean; timeout: number }) => {
-    const [status, roleLocks] = await withStore(
+    const [status, roleLocks, rollout] = await withStore(
       opts.store,
-      (store) => Promise.all([readFleetStatus(store), readRoleLocks(store)]),
+      (store) =>
+        Promise.all([readFleetStatus(store), readRoleLocks(store), readRolloutStatus(store)]),
       { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {
-      const json = { ...status, version: status.version ?? null, roleLocks };
+      const json = { ...status, version: status.version ?? null, roleLocks, ...rollout };
       console.log(JSON.stringify(json, null, 2));
     } else {
       for (const line of formatFleetStatus(status)) console.log(line);
       for (const line of formatRoleLocks(roleLocks)) console.log(line);
+      for (const line of formatRolloutStatus(rollout)) console.log(line);
     }
     if (isAlarming(status)) Deno.exitCode = 1;
   });
