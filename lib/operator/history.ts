@@ -36,7 +36,10 @@ function pinLine(history: History): string[] {
     );
   }
   if (history.pinProblem !== undefined) {
-    lines.push(`damaged /rollouts data (pin ignored): ${history.pinProblem}`);
+    lines.push(`DAMAGED /rollouts data (pin ignored): ${history.pinProblem}`);
+  }
+  for (const name of history.foreign) {
+    lines.push(`FOREIGN node /rollouts/${name}: not a rollout record (ignored)`);
   }
   return lines;
 }
@@ -146,6 +149,7 @@ export function historyCommand(): Command {
         {
           pin: read.pin,
           pinProblem: read.pinProblem ?? null,
+          foreign: read.foreign,
           records: read.entries.slice(0, opts.limit).map(entryJson),
         },
         null,

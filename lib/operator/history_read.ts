@@ -67,6 +67,8 @@ export interface History {
   pin: Pin | null;
   /** What is wrong with `/rollouts`' data, when something is. */
   pinProblem?: string;
+  /** Children of `/rollouts` that are not records (not named by 10 digits). */
+  foreign: string[];
   /** The fleet now. */
   fleet: FleetStatus;
 }
@@ -74,7 +76,7 @@ export interface History {
 /** Reads the history. */
 export async function readHistory(store: Store): Promise<History> {
   const [root, fleet] = await Promise.all([store.get(ROLLOUTS_PATH), readFleetStatus(store)]);
-  if (root === null) return { entries: [], pin: null, fleet };
+  if (root === null) return { entries: [], pin: null, fleet, foreign: [] };
   const pin = decodePin(root.data);
   const names = root.children.filter(isRecordName).sort().reverse();
   const nodes = await store.getMany(names.map(recordPath));
@@ -110,6 +112,7 @@ export async function readHistory(store: Store): Promise<History> {
     pin: pin.ok ? pin.value : null,
     ...(pin.ok ? {} : { pinProblem: pin.problem }),
     fleet,
+    foreign: root.children.filter((name) => !isRecordName(name)),
   };
 }
 
