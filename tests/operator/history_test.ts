@@ -17,7 +17,7 @@ import { type AgentProcess, deployScript, RealHost } from "../support/harness/ag
 import { runEntrypoint } from "../support/harness/cli.ts";
 import { makeRepo } from "../support/harness/git_repo.ts";
 import { runSync, snapshot, withSyncWork } from "../support/harness/sync_run.ts";
-import { STORE_KINDS } from "../support/harness/stores.ts";
+import { STORE_KINDS, type StoreFixture } from "../support/harness/stores.ts";
 import { waitFor } from "../support/harness/wait.ts";
 import { startZooKeeper } from "../support/servers/zookeeper.ts";
 
@@ -136,101 +136,114 @@ Deno.test(
   },
 );
 
-for (const kind of STORE_KINDS) {
-  Deno.test(`history on ${kind.name}: --keep-history 3 after five syncs leaves three`, async () => {
-    await withSyncWork(kind.make, async (fixture, work) => {
+/** `--keep-history 3` after five syncs leaves three records. */
+async function retention(fixture: StoreFixture, work: string) {
+  {
+    const store = await fixture.open();
+    const repo = await makeRepo(work);
+    const commits: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      await repo.write("app.zk", `/app\n  version = ${i}\n`);
+      commits.push(await repo.commit(`release ${i}`));
+      const run = await runSync(store, repo.path, work, { keepHistory: 3 });
+      equal(run.result.status, "synced", run.lines.join("\n"));
+    }
+    const out = await runEntrypoint("main.ts", ["history", "--json", "--store", fixture.connect]);
+    equal(out.code, 0, out.stderr);
+    const records: RecordJson[] = JSON.parse(out.stdout).records;
+    deepEqual(records.map((r) => r.version), commits.slice(2).reverse());
+    equal(records[0].state, "converged"); // no hosts: every host (none) is at it
+  }
+}
+
+/** A rollback to a commit gone from the repository: exit 1, nothing changed. */
+async function goneCommit(fixture: StoreFixture, work: string) {
+  {
+    {
       const store = await fixture.open();
       const repo = await makeRepo(work);
-      const commits: string[] = [];
-      for (let i = 1; i <= 5; i++) {
-        await repo.write("app.zk", `/app\n  version = ${i}\n`);
-        commits.push(await repo.commit(`release ${i}`));
-        const run = await runSync(store, repo.path, work, { keepHistory: 3 });
-        equal(run.result.status, "synced", run.lines.join("\n"));
-      }
-      const out = await runEntrypoint("main.ts", ["history", "--json", "--store", fixture.connect]);
+      await repo.write("app.zk", "/app\n  version = 1\n");
+      const a = await repo.commit("one");
+      equal((await runSync(store, repo.path, work)).result.status, "synced");
+      await repo.write("app.zk", "/app\n  version = 2\n");
+      const b = await repo.commit("two");
+      equal((await runSync(store, repo.path, work)).result.status, "synced");
+      // History rewritten: B's parent A is gone with it (a fresh checkout cannot find it).
+      const git = (...args: string[]) =>
+        new Deno.Command("git", { args: ["-C", repo.path, ...args], stdout: "null" }).output();
+      await git("checkout", "--quiet", "--orphan", "rewritten");
+      await git("commit", "--quiet", "-m", "rewritten");
+      await git("branch", "-D", "master");
+      await git("branch", "-m", "master");
+      await git("reflog", "expire", "--expire=now", "--all");
+      await git("gc", "--quiet", "--prune=now");
+      const before = await snapshot(store);
+      const run = await runEntrypoint("main.ts", [
+        "rollback",
+        a.slice(0, 10),
+        repo.path,
+        "--tree-dir",
+        `${work}/fresh`,
+        "--store",
+        fixture.connect,
+      ]);
+      equal(run.code, 1, run.stderr);
+      ok(run.stderr.includes(`commit ${a} is not in the repository`), run.stderr);
+      equal(await snapshot(store), before);
+      equal((await getProperties(store, "/hosts"))?.version, b);
+    }
+  }
+}
+
+/** Damaged and foreign records are reported by history; sync goes on. */
+async function damaged(fixture: StoreFixture, work: string) {
+  {
+    {
+      const store = await fixture.open();
+      const repo = await makeRepo(work);
+      await repo.write("app.zk", "/app\n  version = 1\n");
+      await repo.commit("one");
+      equal((await runSync(store, repo.path, work)).result.status, "synced");
+      const [first] = (await store.get("/rollouts"))!.children;
+      await store.set(`/rollouts/${first}`, "{not json");
+      await store.create(`/rollouts/${first}/00000000000z`, JSON.stringify({ format: "x" }));
+      await store.create("/rollouts/junk", "");
+      await store.set("/rollouts", "garbage pin");
+      await repo.write("app.zk", "/app\n  version = 2\n");
+      const two = await repo.commit("two");
+      const run = await runSync(store, repo.path, work);
+      equal(run.result.status, "synced", run.lines.join("\n"));
+      ok(run.lines.some((l) => l.startsWith("WARNING Ignoring the data of /rollouts")));
+      const out = await runEntrypoint("main.ts", ["history", "--store", fixture.connect]);
       equal(out.code, 0, out.stderr);
-      const records: RecordJson[] = JSON.parse(out.stdout).records;
-      deepEqual(records.map((r) => r.version), commits.slice(2).reverse());
-      equal(records[0].state, "converged"); // no hosts: every host (none) is at it
-    });
-  });
+      ok(
+        out.stdout.includes(`${first}  DAMAGED record /rollouts/${first}: not JSON`),
+        out.stdout,
+      );
+      ok(out.stdout.includes("FOREIGN node /rollouts/junk"), out.stdout);
+      ok(out.stdout.includes("DAMAGED /rollouts data (pin ignored): not JSON"), out.stdout);
+      ok(out.stdout.includes(two.slice(0, 12)), out.stdout);
+      const show = await runEntrypoint("main.ts", [
+        "history",
+        "show",
+        first,
+        "--store",
+        fixture.connect,
+      ]);
+      ok(show.stdout.includes("DAMAGED"), show.stdout);
+    }
+  }
+}
 
+for (const kind of STORE_KINDS) {
   Deno.test(
-    `rollback on ${kind.name}: a target commit gone from the repository → exit 1, nothing changed`,
+    `history on ${kind.name}: --keep-history, a rollback target gone, damaged and foreign records`,
     async () => {
       await withSyncWork(kind.make, async (fixture, work) => {
-        const store = await fixture.open();
-        const repo = await makeRepo(work);
-        await repo.write("app.zk", "/app\n  version = 1\n");
-        const a = await repo.commit("one");
-        equal((await runSync(store, repo.path, work)).result.status, "synced");
-        await repo.write("app.zk", "/app\n  version = 2\n");
-        const b = await repo.commit("two");
-        equal((await runSync(store, repo.path, work)).result.status, "synced");
-        // History rewritten: B's parent A is gone with it (a fresh checkout cannot find it).
-        const git = (...args: string[]) =>
-          new Deno.Command("git", { args: ["-C", repo.path, ...args], stdout: "null" }).output();
-        await git("checkout", "--quiet", "--orphan", "rewritten");
-        await git("commit", "--quiet", "-m", "rewritten");
-        await git("branch", "-D", "master");
-        await git("branch", "-m", "master");
-        await git("reflog", "expire", "--expire=now", "--all");
-        await git("gc", "--quiet", "--prune=now");
-        const before = await snapshot(store);
-        const run = await runEntrypoint("main.ts", [
-          "rollback",
-          a.slice(0, 10),
-          repo.path,
-          "--tree-dir",
-          `${work}/fresh`,
-          "--store",
-          fixture.connect,
-        ]);
-        equal(run.code, 1, run.stderr);
-        ok(run.stderr.includes(`commit ${a} is not in the repository`), run.stderr);
-        equal(await snapshot(store), before);
-        equal((await getProperties(store, "/hosts"))?.version, b);
-      });
-    },
-  );
-
-  Deno.test(
-    `history on ${kind.name}: damaged and foreign records are reported; sync goes on`,
-    async () => {
-      await withSyncWork(kind.make, async (fixture, work) => {
-        const store = await fixture.open();
-        const repo = await makeRepo(work);
-        await repo.write("app.zk", "/app\n  version = 1\n");
-        await repo.commit("one");
-        equal((await runSync(store, repo.path, work)).result.status, "synced");
-        const [first] = (await store.get("/rollouts"))!.children;
-        await store.set(`/rollouts/${first}`, "{not json");
-        await store.create(`/rollouts/${first}/00000000000z`, JSON.stringify({ format: "x" }));
-        await store.create("/rollouts/junk", "");
-        await store.set("/rollouts", "garbage pin");
-        await repo.write("app.zk", "/app\n  version = 2\n");
-        const two = await repo.commit("two");
-        const run = await runSync(store, repo.path, work);
-        equal(run.result.status, "synced", run.lines.join("\n"));
-        ok(run.lines.some((l) => l.startsWith("WARNING Ignoring the data of /rollouts")));
-        const out = await runEntrypoint("main.ts", ["history", "--store", fixture.connect]);
-        equal(out.code, 0, out.stderr);
-        ok(
-          out.stdout.includes(`${first}  DAMAGED record /rollouts/${first}: not JSON`),
-          out.stdout,
-        );
-        ok(out.stdout.includes("FOREIGN node /rollouts/junk"), out.stdout);
-        ok(out.stdout.includes("DAMAGED /rollouts data (pin ignored): not JSON"), out.stdout);
-        ok(out.stdout.includes(two.slice(0, 12)), out.stdout);
-        const show = await runEntrypoint("main.ts", [
-          "history",
-          "show",
-          first,
-          "--store",
-          fixture.connect,
-        ]);
-        ok(show.stdout.includes("DAMAGED"), show.stdout);
+        for (const [name, part] of Object.entries({ retention, goneCommit, damaged })) {
+          await Deno.mkdir(`${work}/${name}`);
+          await part(fixture, `${work}/${name}`);
+        }
       });
     },
   );
