@@ -242,13 +242,20 @@ export function decodePin(data: string): Decoded<Pin | null> {
   return { ok: true, value: pin as unknown as Pin };
 }
 
-/** Who runs this process: `user@host`. */
+/**
+ * Who runs this process: `user@host` (`$USER` or `$LOGNAME`, and the host name); `unknown` for
+ * a part this process may not read (the sync binary has no `--allow-sys`).
+ */
 export function whoAmI(): string {
-  let user = Deno.env.get("USER") ?? Deno.env.get("LOGNAME") ?? "unknown";
-  let host = "unknown";
-  try {
-    host = Deno.hostname();
-  } catch { /* no permission: unknown */ }
-  user = user.replace(/[^\w.@-]/g, "?");
-  return `${user}@${host}`;
+  const attempt = (read: () => string | undefined) => {
+    try {
+      return read();
+    } catch {
+      return undefined; // not permitted
+    }
+  };
+  const user = attempt(() => Deno.env.get("USER") ?? Deno.env.get("LOGNAME")) ?? "unknown";
+  const host = attempt(() => Deno.hostname()) ?? "unknown";
+  const clean = (text: string) => text.replace(/[^\w.-]/g, "?").slice(0, 100);
+  return `${clean(user)}@${clean(host)}`;
 }
