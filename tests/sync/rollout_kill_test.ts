@@ -74,7 +74,7 @@ for (const kind of STORE_KINDS) {
         let expected = await state(store);
         equal(expected.records.length, 2);
         // Kill points spread over a whole run, from start-up to the bump.
-        for (const [i, fraction] of [0.6, 0.9, 1.05, 1.25].entries()) {
+        for (const [i, fraction] of [0.75, 1.0, 1.2].entries()) {
           await repo.write("big.zk", bigTree(800, i + 1));
           await repo.commit(`release ${i + 1}`);
           await syncProcess(args, Math.round(whole * fraction));
