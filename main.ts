@@ -68,6 +68,28 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     load: async () => (await import("./lib/operator/fleet_commands.ts")).resumeCommand(),
   },
   {
+    name: "history",
+    term: "history [options]",
+    description:
+      "the rollout history, newest first: version, when, by whom, hosts done/failed/total, " +
+      "duration, state (converged, stopped, superseded, rolled back, in progress), subject",
+    load: async () => (await import("./lib/operator/history.ts")).historyCommand(),
+  },
+  {
+    name: "rollback",
+    term: "rollback [options] <version-or-repo-url> [repo-url]",
+    description:
+      "go back to the last good version: sync VERSION's tree (default: the newest converged " +
+      "rollout before the current one), even from ALL STOP, and pin the cluster there",
+    load: async () => (await import("./lib/operator/rollback.ts")).rollbackCommand(),
+  },
+  {
+    name: "unpin",
+    term: "unpin [options]",
+    description: "lift the pin a rollback set, once the fix is in git: the next sync goes ahead",
+    load: async () => (await import("./lib/operator/pin.ts")).unpinCommand(),
+  },
+  {
     name: "plan",
     term: "plan [options] [repo-url]",
     description:

@@ -32,7 +32,13 @@ import { YumPackageManager } from "../lib/agent/packages/yum.ts";
 import { createLogger, memoryLogger } from "../lib/log.ts";
 import { RealRunner } from "../lib/proc/real.ts";
 import type { Runner, RunOptions, RunResult } from "../lib/proc/types.ts";
-import type { EphemeralHandle, Store, StoredNode, WatchOptions } from "../lib/store/types.ts";
+import type {
+  EphemeralHandle,
+  Store,
+  StoredNode,
+  StoreOp,
+  WatchOptions,
+} from "../lib/store/types.ts";
 import { connectZooKeeper } from "../lib/store/zookeeper/mod.ts";
 import { syncRepository } from "../lib/sync/sync.ts";
 import { fakeHostRunner, writeFiles } from "../tests/support/harness/agent_fake_host.ts";
@@ -89,7 +95,7 @@ class HostNodeStore extends CountingStore {
 }
 
 /**
- * A store whose write of `/hosts` (sync's version bump) awaits `before` first and `after` once
+ * A store whose write of `/hosts` (sync's version bump, with its rollout record) awaits `before` first and `after` once
  * written (sync goes on only then).
  */
 class BumpStore extends CountingStore {
@@ -104,6 +110,13 @@ class BumpStore extends CountingStore {
     if (path === "/hosts") await this.before();
     await super.set(path, data, version);
     if (path === "/hosts") await this.after();
+  }
+  /** The bump is a multi (the version set with its rollout record). */
+  override async multi(ops: readonly StoreOp[]): Promise<void> {
+    const bump = ops.some((op) => op.op !== "check" && op.path === "/hosts");
+    if (bump) await this.before();
+    await super.multi(ops);
+    if (bump) await this.after();
   }
 }
 

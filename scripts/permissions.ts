@@ -76,6 +76,8 @@ const SYNC_ENV = [
   "CLUSTERDEPLOY_STORE",
   "XDG_CACHE_HOME",
   "HOME",
+  "USER",
+  "LOGNAME",
   ...STORE_OWNER_ENV,
   ...COMMANDER_ENV,
 ];
@@ -121,6 +123,7 @@ export const PERMISSIONS: Readonly<Record<Entrypoint, BinarySpec>> = {
         flag: "--allow-env",
         values: SYNC_ENV,
         why: "CLUSTERDEPLOY_STORE: --store default; XDG_CACHE_HOME, HOME: default --tree-dir; " +
+          "USER, LOGNAME: who ran the sync, for its rollout record; " +
           "CLUSTERDEPLOY_STORE_OWNER: set by the embedded store for the programs it starts; " +
           "FORCE_COLOR, CLICOLOR_FORCE: commander's colour check for --help and usage errors",
       },

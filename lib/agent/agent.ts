@@ -18,6 +18,7 @@ import type { EphemeralHandle } from "../store/types.ts";
 import { type BumpContext, type DeployState, deployVersion } from "./bump.ts";
 import { registerHost } from "./register.ts";
 import { hostProperties, HostReport } from "./host_report.ts";
+import { OutcomeReport } from "./rollout_outcome.ts";
 import { type DesiredSource, IndexedSource } from "./desired.ts";
 import { readHostVersion, readIdentity, runDirectoryFile } from "./identity.ts";
 import type { AgentOptions } from "./options.ts";
@@ -37,6 +38,7 @@ export class Agent {
   readonly #o: AgentOptions;
   readonly #source: DesiredSource;
   readonly #report: HostReport;
+  readonly #outcomes: OutcomeReport;
   readonly #status: StatusFile;
   /** The version deployed here, the one that failed, the scripts run for one being retried. */
   readonly #state: DeployState;
@@ -60,6 +62,7 @@ export class Agent {
     this.host = host;
     this.#state = { version };
     this.#report = new HostReport(options.store, options.logger, host, handle, version);
+    this.#outcomes = new OutcomeReport(options.store, options.logger, host);
     this.verbose = options.verbose ?? false;
     this.#source = options.source ?? new IndexedSource(options.store, options.logger);
     const statusFile = options.statusFile !== undefined
@@ -120,6 +123,7 @@ export class Agent {
     this.#unstate = store.onState((state) => {
       if (state !== "connected") return;
       this.#report.retryOwed();
+      this.#outcomes.retryOwed();
       this.#kick();
     });
     this.#kick();
@@ -190,6 +194,7 @@ export class Agent {
       source: this.#source,
       status: this.#status,
       report: this.#report,
+      outcomes: this.#outcomes,
       state: this.#state,
       signal: this.#stopping.signal, // aborted by close() only
       clusterVersion: () => this.#cluster,

@@ -14,6 +14,7 @@ import { isStoreError } from "../store/types.ts";
 import { CompletedScripts, guardDeploy } from "./app_guard.ts";
 import { CommandRunner } from "./deploy_command.ts";
 import type { HostReport } from "./host_report.ts";
+import type { OutcomeReport } from "./rollout_outcome.ts";
 import { type DesiredSource, IndexedSource } from "./desired.ts";
 import { AbandonedError, executePlan } from "./execute.ts";
 import { checkDeployments } from "./check.ts";
@@ -26,6 +27,7 @@ import { planHostSteps } from "./role_plan.ts";
 import { ControllerRun } from "./role_run.ts";
 import { type StatusFile, stepStatus } from "./status_file.ts";
 import { type HostIdentity } from "../cluster/mod.ts";
+import { message } from "../error_message.ts";
 
 /** This host's plan for the current cluster version, for `--dry-run`. */
 export interface HostPlan {
@@ -75,6 +77,8 @@ export interface BumpContext {
   readonly status: StatusFile;
   /** This host's node and its ALL STOP. */
   readonly report: HostReport;
+  /** This host's outcome for each rollout (`rollout_outcome.ts`), when recorded. */
+  readonly outcomes?: OutcomeReport;
   /** What the agent keeps between bumps. */
   readonly state: DeployState;
   /**
@@ -100,6 +104,10 @@ class Bump {
   readonly #stat: number;
   /** Whether this bump has made ALL STOP already. */
   #stopped = false;
+  /** When it started, and its commands, for its rollout outcome. */
+  readonly #started = new Date().toISOString();
+  #commands?: CommandRunner;
+  #recorded = false;
 
   constructor(context: BumpContext, version: Value, stat: number) {
     this.#context = context;
@@ -126,6 +134,7 @@ class Bump {
       verbose: this.#context.verbose,
       timeoutMs: options.commandTimeoutMs,
     });
+    this.#commands = commands;
     try {
       const desired = await this.#context.source.read(host, { version, stat: this.#stat });
       checkDeployments(desired); // values from the store, checked before anything is done
@@ -178,6 +187,7 @@ class Bump {
       state.version = version;
       state.failed = undefined;
       await this.#context.report.deployed(version);
+      await this.#outcome("done");
       logger.info(`Done deploying version ${showVersion(version)}`);
       await this.#after(commands);
     } catch (error) {
@@ -186,6 +196,7 @@ class Bump {
       }
       if (error instanceof AbandonedError) {
         logger.warning(error.message);
+        await this.#outcome("abandoned");
         await this.#after(commands);
       } else if (isStoreError(error, "CONNECTION")) {
         logger.warning(
@@ -221,6 +232,21 @@ class Bump {
     reportFailure(options.logger, status, this.#version, error, phase);
     state.failed = { version: this.#version, stat: this.#stat };
     if (!this.#stopped) await this.#stopCluster(error);
+    await this.#outcome("failed", error);
+  }
+
+  /** Records this bump's outcome for its rollout (once: a later failure of the after hook too). */
+  async #outcome(result: "done" | "failed" | "abandoned", error?: unknown) {
+    const outcomes = this.#context.outcomes;
+    if (outcomes === undefined || this.#recorded) return;
+    this.#recorded = true;
+    await outcomes.record(this.#stat, {
+      started: this.#started,
+      result,
+      ...(error === undefined ? {} : { error: message(error) }),
+      commands: this.#commands?.count ?? 0,
+      ...(this.#stopped ? { allStop: true } : {}),
+    });
   }
 
   /**

@@ -39,6 +39,8 @@ export interface CommandRunnerOptions {
 /** Runs deployment commands with the agent's logging. */
 export class CommandRunner {
   readonly #options: CommandRunnerOptions;
+  /** How many commands it has run. */
+  count = 0;
 
   /** Makes the runner. */
   constructor(options: CommandRunnerOptions) {
@@ -57,6 +59,7 @@ export class CommandRunner {
     const { runner, logger, root, verbose, timeoutMs } = this.#options;
     const shown = shownArgv(words);
     logger.info(formatArgv(shown));
+    this.count++;
     const argv = words.map((w) => typeof w === "string" ? w : underRoot(root, w.local));
     const result = await runner.run(argv, {
       cwd: options.cwd === undefined ? undefined : underRoot(root, options.cwd),

@@ -11,3 +11,4 @@ export * from "./version.ts";
 export * from "./host.ts";
 export * from "./deployment_keys.ts";
 export * from "./deployment_index.ts";
+export * from "./rollout_record.ts";

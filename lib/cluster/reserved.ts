@@ -12,6 +12,7 @@
  * | `/role-locks`       | the persistent role locks (`/role-locks/<role>`)            | the agents       |
  * | `/agent-locks`      | the per-application locks (`/agent-locks/<app,path>`)       | the agents       |
  * | `/ZktoolsLocks`     | the cluster lock sync takes (zktools' lock layout)          | sync             |
+ * | `/rollouts`         | the rollout records, each host's outcome, and the pin       | sync, agents, CLI |
  * | `/notifications`    | one claim per rollout event notified (the newest kept)       | `serve --notify` |
  *
  * @module
@@ -34,6 +35,9 @@ export const ROLE_LOCKS = "/role-locks";
 /** Where the agents' per-application locks live (`/agent-locks/cust,someapp,cms`). */
 export const AGENT_LOCKS = "/agent-locks";
 
+/** Where the rollout history lives: its records (`/rollouts/<n>`) and, as its data, the pin. */
+export const ROLLOUTS_PATH = "/rollouts";
+
 /**
  * Where `serve --notify` claims each event before notifying it (`/notifications/<key>`, one
  * create-if-absent node per event: the one `serve` process whose create succeeds sends it).
@@ -53,8 +57,13 @@ export const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
   ROLE_LOCKS.slice(1),
   AGENT_LOCKS.slice(1),
   LOCKS_ROOT.slice(1),
+  ROLLOUTS_PATH.slice(1),
   NOTIFICATIONS.slice(1),
 ]);
 
 /** Reserved top-level nodes that `tree export` prints only when asked for by path. */
-export const INTERNAL_NODES: ReadonlySet<string> = new Set([INDEX_NODE, NOTIFICATIONS.slice(1)]);
+export const INTERNAL_NODES: ReadonlySet<string> = new Set([
+  INDEX_NODE,
+  ROLLOUTS_PATH.slice(1),
+  NOTIFICATIONS.slice(1),
+]);

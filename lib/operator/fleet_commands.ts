@@ -9,6 +9,7 @@ import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.t
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
 import { statusDocument } from "./status_document.ts";
+import { formatRolloutStatus, readRolloutStatus } from "./rollout_status.ts";
 import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
 
@@ -28,16 +29,18 @@ export function statusCommand(): Command {
           "error — usable from monitoring.",
       ),
   ).action(async (opts: { store: string; json: boolean; timeout: number }) => {
-    const [status, roleLocks] = await withStore(
+    const [status, roleLocks, rollout] = await withStore(
       opts.store,
-      (store) => Promise.all([readFleetStatus(store), readRoleLocks(store)]),
+      (store) =>
+        Promise.all([readFleetStatus(store), readRoleLocks(store), readRolloutStatus(store)]),
       { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {
-      console.log(JSON.stringify(statusDocument(status, roleLocks), null, 2));
+      console.log(JSON.stringify(statusDocument(status, roleLocks, rollout), null, 2));
     } else {
       for (const line of formatFleetStatus(status)) console.log(line);
       for (const line of formatRoleLocks(roleLocks)) console.log(line);
+      for (const line of formatRolloutStatus(rollout)) console.log(line);
     }
     if (isAlarming(status)) Deno.exitCode = 1;
   });

@@ -10,7 +10,7 @@ import { readTopLevel } from "../store/tree_io.ts";
 import type { Store } from "../store/types.ts";
 import { sameVersion, showVersion } from "../cluster/mod.ts";
 import { decideSync } from "../sync/decide.ts";
-import { updateCheckout } from "../sync/git.ts";
+import { checkoutCommit, updateCheckout } from "../sync/git.ts";
 import { tryLockCheckout } from "../sync/checkout_lock.ts";
 import { planImport } from "../sync/plan.ts";
 import { listTreeFiles, readDesiredTree } from "../sync/tree_files.ts";
@@ -34,6 +34,8 @@ export interface RepoSource {
   branch?: string;
   /** The working checkout (updated as sync updates it). */
   treeDir: string;
+  /** Plan this commit (a rollback's target) instead of the branch's tip. */
+  rollbackTo?: string;
 }
 
 /** What a sync would do, judged by sync's rules. */
@@ -90,6 +92,9 @@ export async function planTree(
   try {
     try {
       commit = await updateCheckout(runner, source.repo, source.branch, source.treeDir);
+      if (source.rollbackTo !== undefined) {
+        commit = await checkoutCommit(runner, source.treeDir, source.rollbackTo);
+      }
     } catch (error) {
       throw new CliError(`could not update the tree checkout ${source.treeDir}: ${message(error)}`);
     }

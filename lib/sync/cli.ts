@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import {
   addLogFormatOption,
   addStoreOption,
@@ -16,6 +16,15 @@ import {
 import { DEFAULT_GIT_TIMEOUT_S } from "../git_runner.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "../tree/limits.ts";
 import { type SyncFlags } from "./flags.ts";
+
+/** Parses `--keep-history`: a whole number of records, at least 1. */
+export function parseKeepHistory(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError("expected a whole number of records, at least 1");
+  }
+  return n;
+}
 
 /** Builds the `sync` command. */
 export function syncCommand(): Command {
@@ -42,6 +51,12 @@ export function syncCommand(): Command {
       DEFAULT_GIT_TIMEOUT_S,
     )
     .option("--max-node-bytes <n>", MAX_NODE_BYTES_HELP, parseMaxNodeBytes, DEFAULT_MAX_NODE_BYTES)
+    .option(
+      "--keep-history <n>",
+      "rollout records to keep under /rollouts (the oldest beyond are removed)",
+      parseKeepHistory,
+      100,
+    )
     .addOption(timeoutOption());
   return addLogFormatOption(command)
     .option("--verbose", "also log debug detail", false)
@@ -51,7 +66,10 @@ export function syncCommand(): Command {
         "'Another sync is running for DIR' and exit 0.\n" +
         "A lost ZooKeeper connection (server restart, leader election) is waited for: the import " +
         "then re-reads the tree and goes on. Sync fails (exit 1, version not bumped) only when " +
-        "the session expired or ZooKeeper stayed unreachable past --timeout." +
+        "the session expired or ZooKeeper stayed unreachable past --timeout.\n" +
+        "Every bump writes a rollout record (see clusterdeploy history) in the same transaction. " +
+        "A cluster pinned by clusterdeploy rollback is not synced (a WARNING, exit 0), --force " +
+        "or not, until clusterdeploy unpin." +
         "\nExit status: 0 synced or nothing to do, 1 refused or failed, 2 usage error.",
     )
     .action(async (repoUrl: string, opts: SyncFlags) => {

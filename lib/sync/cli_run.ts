@@ -28,6 +28,7 @@ export async function runSync(repoUrl: string, opts: SyncFlags): Promise<void> {
       force: opts.force,
       maxNodeBytes: opts.maxNodeBytes,
       timeoutMs: opts.timeout,
+      keepHistory: opts.keepHistory,
     });
     Deno.exitCode = result.exitCode;
   } finally {

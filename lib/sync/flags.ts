@@ -17,4 +17,5 @@ export interface SyncFlags {
   timeout: number;
   logFormat: string;
   verbose: boolean;
+  keepHistory: number;
 }

@@ -95,3 +95,56 @@ export function defaultTreeDir(repoUrl: string): string {
   const slug = repoUrl.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(-120);
   return `${base}/clusterdeploy/trees/${slug || "repo"}`;
 }
+
+/** Whether `text` may name a commit: hex, 4 to 64 digits (a full id or a prefix). */
+export function isCommitName(text: string): boolean {
+  return /^[0-9a-f]{4,64}$/.test(text);
+}
+
+/**
+ * Resets the checkout in `dir` to `commit` (a full id or a prefix, validated first): the full id.
+ * Throws {@linkcode GitError} `commit X is not in the repository` when git does not have it.
+ */
+export async function checkoutCommit(runner: Runner, dir: string, commit: string): Promise<string> {
+  if (!isCommitName(commit)) {
+    throw new GitError(`invalid commit id '${commit}': not 4-64 hex digits`);
+  }
+  const git = (...args: string[]) => runner.run(["git", "-C", dir, ...args]);
+  const found = await git(
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `${commit}^{commit}`,
+  );
+  if (found.code !== 0) {
+    throw new GitError(`commit ${commit} is not in the repository (gone from its history?)`);
+  }
+  const full = found.stdout.trim();
+  const reset = await git("reset", "--quiet", "--hard", full);
+  if (reset.code !== 0) throw gitFailure(`git reset in ${dir}`, reset);
+  const clean = await git("clean", "--quiet", "-f", "-d", "-x");
+  if (clean.code !== 0) throw gitFailure(`git clean in ${dir}`, clean);
+  return full;
+}
+
+/** The subject, author and commit time of `commit` in `dir` (empty fields when git fails). */
+export async function readCommitInfo(
+  runner: Runner,
+  dir: string,
+  commit: string,
+): Promise<{ subject: string; author: string; committedAt: string }> {
+  const out = await runner.run([
+    "git",
+    "-C",
+    dir,
+    "log",
+    "-1",
+    "--format=%s%x00%an <%ae>%x00%cI",
+    "--end-of-options",
+    commit,
+  ]);
+  if (out.code !== 0) return { subject: "", author: "", committedAt: "" };
+  const [subject = "", author = "", committedAt = ""] = out.stdout.replace(/\n$/, "").split("\0");
+  return { subject, author, committedAt };
+}

@@ -6,15 +6,16 @@
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
-import { isStoreError, type Store } from "../store/types.ts";
-import { readTopLevel, updateProperties } from "../store/tree_io.ts";
+import type { Store } from "../store/types.ts";
+import { readTopLevel } from "../store/tree_io.ts";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
 import { deploymentIndexOps } from "../cluster/mod.ts";
 import { applyOpsInPlace } from "../tree/apply.ts";
-import { decodeProperties, encodeProperties } from "../tree/codec.ts";
+import { decodeProperties } from "../tree/codec.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
 import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
-import { updateCheckout } from "./git.ts";
+import { checkoutCommit, readCommitInfo, updateCheckout } from "./git.ts";
+import { bumpWithRecord, DEFAULT_KEEP_HISTORY, pinWarning, readRollouts } from "./rollout_bump.ts";
 import { tryLockCheckout } from "./checkout_lock.ts";
 import type { LoadOptions } from "../tree/load.ts";
 import { sameVersion, showVersion } from "../cluster/mod.ts";
@@ -23,7 +24,7 @@ import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
 import { planImport } from "./plan.ts";
 import { type ImportPlan, importTree } from "./import.ts";
 import { message } from "../error_message.ts";
-import { HOSTS_PATH, RESERVED_TOP_LEVEL } from "../cluster/mod.ts";
+import { HOSTS_PATH, RESERVED_TOP_LEVEL, whoAmI } from "../cluster/mod.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -55,6 +56,15 @@ export interface SyncOptions {
   maxNodeBytes?: LoadOptions["maxNodeBytes"];
   /** How long the store may stay unreachable before the run gives up (default 60 000 ms). */
   timeoutMs?: number;
+  /** How many rollout records to keep (default {@linkcode DEFAULT_KEEP_HISTORY}). */
+  keepHistory?: number;
+  /** Who runs the sync, for its rollout record (default: `user@host` of this process). */
+  by?: string;
+  /**
+   * A rollback: sync this commit (a full id or prefix) instead of the branch's tip, even under
+   * ALL STOP or while hosts have not converged, then pin the cluster to it.
+   */
+  rollbackTo?: string;
 }
 
 /** How a run ended. */
@@ -66,6 +76,7 @@ export type SyncStatus =
   | "locked"
   | "all-stop"
   | "busy"
+  | "pinned"
   | "failed";
 
 /** The outcome of a run. */
@@ -120,18 +131,24 @@ export async function syncRepository(options: SyncOptions): Promise<SyncResult> 
 }
 
 /** The cluster version and the sync decision, read now. */
-async function readDecision(store: Store, commit: string, force: boolean | undefined) {
+async function readDecision(store: Store, commit: string, options: SyncOptions) {
   const hosts = await store.get(HOSTS_PATH);
   const clusterVersion: Value | undefined = hosts === null
     ? undefined
     : decodeProperties(hosts.data).version;
-  const decision = decideSync(
-    commit,
-    clusterVersion,
-    hosts === null ? [] : await hostVersions(store, hosts.children),
-    force,
-  );
-  return { clusterVersion, decision };
+  const reported = hosts === null ? [] : await hostVersions(store, hosts.children);
+  let decision = decideSync(commit, clusterVersion, reported, options.force);
+  if (options.rollbackTo !== undefined && decision.kind !== "up-to-date") {
+    // A rollback goes out of ALL STOP and past hosts that have not converged (said once).
+    if (decision.kind === "not-converged") {
+      options.log.warning(
+        `Rolling back while host ${decision.host.id} has not converged ` +
+          `(${showVersion(decision.host.version)} -> ${showVersion(clusterVersion)})`,
+      );
+    }
+    decision = { kind: "resync" };
+  }
+  return { clusterVersion, decision, hostCount: reported.length };
 }
 
 /** The result for a decision that is not `resync` (logged), or undefined for `resync`. */
@@ -167,13 +184,16 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
   let commit: string;
   try {
     commit = await updateCheckout(options.runner, options.repoUrl, options.branch, options.treeDir);
+    if (options.rollbackTo !== undefined) {
+      commit = await checkoutCommit(options.runner, options.treeDir, options.rollbackTo);
+    }
   } catch (error) {
     log.error(`Could not update the tree checkout: ${message(error)}`);
     return refused("failed");
   }
   log.info(`VCS Version: ${commit}`);
 
-  let { clusterVersion, decision } = await readDecision(store, commit, options.force);
+  let { clusterVersion, decision, hostCount } = await readDecision(store, commit, options);
   log.info(`ZK Version: ${showVersion(clusterVersion)}`);
   const early = refusal(decision, clusterVersion, commit, options);
   if (early !== undefined) return early;
@@ -191,12 +211,18 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
       // Another sync may have bumped the version, or a host stopped the cluster, between the
       // first read and the lock: decide again on what holds now that no other sync can run.
       const before = clusterVersion;
-      ({ clusterVersion, decision } = await readDecision(store, commit, options.force));
+      ({ clusterVersion, decision, hostCount } = await readDecision(store, commit, options));
       if (!sameVersion(before, clusterVersion)) {
         log.info(`ZK Version changed while waiting for the lock: ${showVersion(clusterVersion)}`);
       }
       const late = refusal(decision, clusterVersion, commit, options);
       if (late !== undefined) return late;
+    }
+    // A pin (set by a rollback) stops the sync of anything else, --force or not.
+    const pin = (await readRollouts(store, log))?.pin;
+    if (pin && options.rollbackTo === undefined) {
+      log.warning(pinWarning(pin, commit));
+      return ok("pinned", { commit });
     }
     log.info("Version mismatch detected, resyncing");
     let desired: TreeNode;
@@ -242,7 +268,18 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
       onProgress: progress,
     });
     log.debug(`Applied ${applied.writes} changes in ${applied.transactions} transactions`);
-    const bumped = await connection.run(() => bumpVersion(store, commit, log), {
+    const info = await readCommitInfo(options.runner, options.treeDir, commit);
+    const bump = {
+      commit,
+      info,
+      by: options.by ?? whoAmI(),
+      changes: diff.ops.length,
+      paths: diff.ops.slice(0, 200).map((op) => op.path),
+      hosts: hostCount,
+      rollback: options.rollbackTo !== undefined,
+      keep: options.keepHistory ?? DEFAULT_KEEP_HISTORY,
+    };
+    const bumped = await connection.run(() => bumpWithRecord(store, bump, log), {
       keepSession: true,
     });
     if (!bumped) return refused("all-stop", { commit });
@@ -276,37 +313,4 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
  */
 function readLive(store: Store): Promise<TreeNode> {
   return readTopLevel(store, RESERVED_TOP_LEVEL);
-}
-
-/** Thrown inside the version update when the cluster was stopped meanwhile. */
-class StoppedMeanwhile extends Error {}
-
-/**
- * Sets the cluster version to `commit`, keeping `/hosts`' other properties, as a
- * compare-and-set: if an agent declared ALL STOP meanwhile, the version is left as None.
- */
-async function bumpVersion(store: Store, commit: string, log: Logger): Promise<boolean> {
-  // The usual case is one read and one write: update /hosts; create it only when it is missing
-  // (a first sync), then update it if another sync created it meanwhile.
-  for (let attempt = 1;; attempt++) {
-    try {
-      await updateProperties(store, HOSTS_PATH, (properties) => {
-        if (properties.version === null) throw new StoppedMeanwhile();
-        return { ...properties, version: commit };
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof StoppedMeanwhile) {
-        log.critical("ALL STOP, cluster version became None during the sync; version not bumped");
-        return false;
-      }
-      if (!(isStoreError(error, "NO_NODE")) || attempt > 1) throw error;
-    }
-    try {
-      await store.create(HOSTS_PATH, encodeProperties({ version: commit }));
-      return true;
-    } catch (error) {
-      if (!(isStoreError(error, "NODE_EXISTS"))) throw error;
-    }
-  }
 }

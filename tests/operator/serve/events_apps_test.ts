@@ -29,6 +29,8 @@ function snap(
     version,
     state,
     roleLocks: [],
+    pin: null,
+    current: null,
     hosts: hosts.map((h, i) => ({
       id: `h${i}`,
       name: null,
