@@ -20,7 +20,13 @@ import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
 import { urlCollision } from "./collisions.ts";
 import { removeCheckout } from "./step_builders.ts";
 import { type ComposeFacts } from "./compose.ts";
-import { type Checkout, deployRoles, planCheckout, planDeploy } from "./plan_deploy.ts";
+import {
+  type Checkout,
+  deployRoles,
+  oldDeployId,
+  planCheckout,
+  planDeploy,
+} from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppRecord, parseRecord } from "./record.ts";
@@ -56,7 +62,8 @@ export async function deployEvent(context: EventContext, event: DecodedEvent): P
       if (!read.ok) return read;
       await refuseCollision(o, app, read.checkout.compose, () => Promise.resolve());
     }
-    const oldDir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
+    const oldId = oldDeployId(old, event.id);
+    const oldDir = oldId ? checkoutDir(o.deployDir, app.name, oldId) : "";
     return planDeploy({
       node,
       eventId: event.id,

@@ -247,7 +247,7 @@ Deno.test("old checkout missing: master → elsewhere and destroy warn instead o
   }
 });
 
-Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not run in /deploy", async () => {
+Deno.test("re-sent event without a previous deploy: warns, no stop is run in the new checkout", async () => {
   const { transcript, log, code } = await runTestMode({
     node: "nepri",
     event: ["ev-1", "deploy", { repo: REPO, branch: "master", master: "nepri" }],
@@ -258,9 +258,36 @@ Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not ru
   const compose = transcript.split("\n").filter((l) => l.startsWith("docker compose"));
   assertEquals(compose.map((l) => l.split("  # ")[0].split(" ").pop()), ["pull", "--pull", "-d"]);
   assertEquals(
-    log.some((l) => l.replaceAll(/\/tmp\/[^ ]*deploy-nepri/g, "/deploy") === warning),
+    log.some((l) => l.startsWith(`WARNING Cannot stop ${NAME}: no checkout at `)),
     true,
     log.join("\n"),
+  );
+});
+
+Deno.test("re-sent deploy event: the old checkout is previous_deploy_id's, stopped there and removed", async () => {
+  const kv = {
+    [`app/${NAME}`]: { ...deployed("nepri")[`app/${NAME}`], previous_deploy_id: "ev-0" },
+  };
+  const { transcript, code } = await runTestMode({
+    node: "nepri",
+    event: ["ev-1", "deploy", { repo: REPO, branch: "master", master: "nepri" }],
+    kv,
+    checkouts: [`${NAME}-ev-1`, `${NAME}-ev-0`],
+  });
+  assertEquals(code, 0);
+  const lines = transcript.split("\n");
+  const down = `docker compose -p ${PROJECT} down  # in /deploy/${NAME}-ev-0`;
+  assertEquals(lines.includes(down), true, transcript);
+  assertEquals(lines.at(-1), `rm -rf -- /deploy/${NAME}-ev-0`);
+  assertEquals(
+    lines.indexOf(down) <
+      lines.findIndex((l) => l.endsWith(" up -d  # in /deploy/" + NAME + "-ev-1")),
+    true,
+  );
+  assertEquals(
+    transcript.includes(`rm -rf -- /deploy/${NAME}-ev-1\n`),
+    true,
+    "the re-sent event's checkout is fetched again",
   );
 });
 
