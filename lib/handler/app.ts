@@ -13,7 +13,10 @@ export interface AppIdentity {
   repo: string;
   /** Branch. */
   branch: string;
-  /** `<repo basename>_<branch>.<5 hex of md5 of the URL path>`, the key of everything. */
+  /**
+   * `<repo basename>_<branch>.<5 hex of md5 of the URL path>` (each `/` of the branch as `~`:
+   * {@linkcode branchInName}), the key of everything.
+   */
   name: string;
   /** Compose project: the name without characters outside `[a-z0-9]`. */
   project: string;
@@ -27,8 +30,16 @@ export function appIdentity(repo: string, branch: string): AppIdentity {
   const digest = createHash("md5").update(urlPath(lower), "utf8").digest("hex");
   const segments = lower.replace(/\/+$/, "").split("/");
   const base = segments[segments.length - 1];
-  const name = `${base}_${branch}.${digest.slice(0, 5)}`;
+  const name = `${base}_${branchInName(branch)}.${digest.slice(0, 5)}`;
   return { repo: repo.trim(), branch, name, project: projectName(name) };
+}
+
+/**
+ * A branch as it appears in an application name: each `/` becomes `~`, a character git refuses in
+ * branch names, so two branches never give one name; a branch without `/` is kept as it is.
+ */
+export function branchInName(branch: string): string {
+  return branch.replaceAll("/", "~");
 }
 
 /** The compose project name of an application name. */

@@ -2,13 +2,16 @@
  * Caddyfile (Caddy 1) fragments as the services carry them in `CADDYFILE`: parsing into site
  * blocks, the directives the front proxy needs forced onto every site, and printing back.
  *
- * Syntax accepted, as Caddy's own lexer and parser: tokens split on white space; a token that
+ * Syntax accepted, as Caddy's own lexer and parser: tokens split on white space (Go's, see
+ * {@linkcode isCaddySpace}; a leading byte order mark is dropped); a token that
  * starts with `"` runs to the next unescaped `"` (it may hold spaces, `{`, `}`, newlines; `\"` is a
  * quote); `#` starts a comment outside quotes; a site is its addresses (separated by commas and
  * spaces, a trailing comma continues them on the next line) then `{` at the end of the line; a
  * directive may open a block of subdirectives with `{` at the end of its line; `}` stands on a line
  * of its own; blocks nest two levels at most. An unquoted token ending in `{` (`foo{`) is an error,
- * as in Caddy.
+ * as in Caddy. A site address holding an invisible character (a space, a control or format
+ * character such as U+FEFF or U+200B) is refused. Parsing takes time and memory linear in the text,
+ * whatever the text.
  *
  * @module
  */
@@ -48,8 +51,38 @@ interface Token {
   quoted: boolean;
 }
 
-/** Splits Caddyfile text into tokens, each with the line it starts on. */
-function tokenize(text: string): Token[] {
+/**
+ * Whether `c` (one UTF-16 code unit) separates tokens: the white space of Go's `unicode.IsSpace`,
+ * which Caddy's lexer uses — `\t \n \v \f \r`, space, U+0085, U+00A0, U+1680, U+2000–U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000. Not JavaScript's `\s`: that one also holds U+FEFF,
+ * which Caddy reads as part of a token (format characters such as U+200B and U+180E too).
+ * Tokenizing, trimming and printing all use this one rule.
+ */
+export function isCaddySpace(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0x85) return false;
+  return code === 0x85 || code === 0xa0 || code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000;
+}
+
+/** `text` without the {@linkcode isCaddySpace} white space at both ends. */
+function trimSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isCaddySpace(text[start])) start++;
+  while (end > start && isCaddySpace(text[end - 1])) end--;
+  return text.slice(start, end);
+}
+
+/**
+ * Splits Caddyfile text into tokens, each with the line it starts on. Every turn of the loop
+ * consumes at least one character, so it ends, in time linear in the text. A byte order mark
+ * (U+FEFF) at the very start is dropped, as Caddy's lexer does.
+ */
+function tokenize(input: string): Token[] {
+  const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   const tokens: Token[] = [];
   let line = 1;
   let i = 0;
@@ -58,47 +91,64 @@ function tokenize(text: string): Token[] {
     if (c === "\n") {
       line++;
       i++;
-    } else if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v") {
+    } else if (isCaddySpace(c)) {
       i++;
     } else if (c === "#") {
       while (i < text.length && text[i] !== "\n") i++;
     } else if (c === '"') {
       const start = line;
-      let value = "";
-      i++;
+      const parts: string[] = [];
+      let from = ++i;
       while (true) {
         if (i >= text.length) throw new CaddyfileError(start, "unterminated quoted argument");
         const d = text[i];
         if (d === "\\" && text[i + 1] === '"') {
-          value += '"';
+          parts.push(text.slice(from, i), '"');
           i += 2;
+          from = i;
           continue;
         }
-        i++;
         if (d === '"') break;
         if (d === "\n") line++;
-        value += d;
+        i++;
       }
-      tokens.push({ text: value, line: start, quoted: true });
+      parts.push(text.slice(from, i));
+      i++; // the closing quote
+      tokens.push({ text: parts.join(""), line: start, quoted: true });
     } else {
-      let value = "";
-      while (i < text.length && !/\s/.test(text[i])) {
-        if (text[i] === "#") {
-          while (i < text.length && text[i] !== "\n") i++;
-          break;
-        }
-        value += text[i++];
-      }
+      const from = i;
+      while (i < text.length && !isCaddySpace(text[i]) && text[i] !== "#") i++;
+      const value = text.slice(from, i);
       if (value.length > 1 && value.endsWith("{")) {
         throw new CaddyfileError(
           line,
-          `'${value}': '{' must be separated from what comes before it by a space`,
+          `${shownWord(value)}: '{' must be separated from what comes before it by a space`,
         );
       }
       tokens.push({ text: value, line, quoted: false });
     }
   }
   return tokens;
+}
+
+/** A token quoted for an error message, cut at 60 characters. */
+function shownWord(text: string): string {
+  return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+}
+
+/** An invisible character a site address must not hold: a space, a control or format one. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}]/u;
+
+/** Refuses a site address holding an invisible character (its hosts become HAProxy's backends). */
+function checkAddress(address: string, line: number): void {
+  const bad = INVISIBLE.exec(address);
+  if (bad === null) return;
+  const hex = (c: string) => c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+  const shown = address.replace(new RegExp(INVISIBLE.source, "gu"), (c) => `\\u${hex(c)}`);
+  throw new CaddyfileError(
+    line,
+    `site address '${shown}' holds the invisible character U+${hex(bad[0])}: remove it`,
+  );
 }
 
 /** Groups tokens by the line they start on. */
@@ -132,11 +182,11 @@ export function parseCaddyfile(text: string): Site[] {
   };
   while (r < rows.length) {
     const first = rows[r][0].line;
-    const keys: string[] = [];
+    const keys: Token[] = [];
     let row = rows[r++];
     misplaced(row);
     while (!isOpen(row.at(-1)) && row.at(-1)!.text.endsWith(",") && r < rows.length) {
-      keys.push(...row.map((t) => t.text));
+      for (const t of row) keys.push(t);
       row = rows[r++];
       misplaced(row);
     }
@@ -146,8 +196,16 @@ export function parseCaddyfile(text: string): Site[] {
         "expected a site block: its addresses, then '{' at the end of the line",
       );
     }
-    keys.push(...row.slice(0, -1).map((t) => t.text));
-    const addresses = keys.flatMap((k) => k.split(",")).map((k) => k.trim()).filter((k) => k);
+    for (const t of row.slice(0, -1)) keys.push(t);
+    const addresses: string[] = [];
+    for (const key of keys) {
+      for (const part of key.text.split(",")) {
+        const address = trimSpace(part);
+        if (address === "") continue;
+        checkAddress(address, key.line);
+        addresses.push(address);
+      }
+    }
     if (addresses.length === 0) throw new CaddyfileError(first, "a site block needs an address");
     const directives: Directive[] = [];
     while (true) {
@@ -180,16 +238,23 @@ export function parseCaddyfile(text: string): Site[] {
   return sites;
 }
 
-/** A word as printed: quoted (with `\"`) when it would not read back as one word. */
+/**
+ * A word as printed: as it is when it reads back as that one unquoted word, else quoted (`"`
+ * as `\"`): empty, white space ({@linkcode isCaddySpace}) or `#` in it, a leading `"`, a
+ * trailing `{`, or `}` alone.
+ */
 function word(text: string): string {
-  if (text !== "" && !/[\s"#]/.test(text) && !text.endsWith("{") && text !== "}") return text;
-  return `"${text.replaceAll('"', '\\"')}"`;
+  let plain = text !== "" && !text.startsWith('"') && !text.endsWith("{") && text !== "}";
+  for (let i = 0; plain && i < text.length; i++) {
+    if (isCaddySpace(text[i]) || text[i] === "#") plain = false;
+  }
+  return plain ? text : `"${text.replaceAll('"', '\\"')}"`;
 }
 
 /** Prints sites back as Caddyfile text (four-space indents, one site after the other). */
 export function formatCaddyfile(sites: Site[]): string {
   return sites.map((site) => {
-    const out = [`${site.keys.join(", ")} {`];
+    const out = [`${site.keys.map(word).join(", ")} {`];
     for (const d of site.directives) {
       const head = d.args.map(word).join(" ");
       if (d.block === undefined) {

@@ -1,8 +1,10 @@
 /**
- * URL collisions: a deploy whose Caddy sites another application already serves is refused.
+ * Collisions: a deploy whose Caddy sites another application already serves is refused; so is any
+ * event about an application whose compose project is another application's.
  *
  * @module
  */
+import { type AppIdentity, projectName } from "./app.ts";
 import { caddyUrls } from "./proxy.ts";
 
 /** A site address as compared: lowercased, without a trailing `/`. */
@@ -46,6 +48,25 @@ export function urlCollision(
       const mine = wanted.get(normal(url));
       if (mine !== undefined) return `${mine} is already served by app ${other}`;
     }
+  }
+  return undefined;
+}
+
+/**
+ * `its compose project <project> is also that of app <other>` when another application of `apps`
+ * (`app/<name>` keys) has the compose project of `app` (names that differ only in characters
+ * outside `[a-z0-9]`, e.g. the branches `feature/x` and `featurex`): they would share containers
+ * and volumes. Undefined when none does.
+ */
+export function projectCollision(
+  app: AppIdentity,
+  apps: Array<{ key: string }>,
+): string | undefined {
+  for (const { key } of apps) {
+    const other = key.slice(key.indexOf("/") + 1);
+    if (other === app.name || projectName(other) !== app.project) continue;
+    return `its compose project ${app.project} is also that of app ${other} ` +
+      "(they would share containers and volumes)";
   }
   return undefined;
 }

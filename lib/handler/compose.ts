@@ -137,7 +137,9 @@ export function parseCompose(
     const variable = `services.${service}.environment`;
     if (env.CADDYFILE !== undefined) {
       try {
-        sites.push(...parseCaddyfile(env.CADDYFILE.replaceAll("$CONTAINER", container)));
+        for (const site of parseCaddyfile(env.CADDYFILE.replaceAll("$CONTAINER", container))) {
+          sites.push(site);
+        }
       } catch (e) {
         if (!(e instanceof CaddyfileError)) throw e;
         fail(`${variable}.CADDYFILE: ${e.message}`, envNode());
@@ -148,7 +150,7 @@ export function parseCompose(
       if (!Array.isArray(extra) || extra.some((u) => typeof u !== "string" || u === "")) {
         fail(`${variable}.CONSUL_CHECK_URLS: expected a list of URLs`, envNode());
       }
-      extraChecks.push(...(extra as string[]));
+      for (const url of extra as string[]) extraChecks.push(url);
     }
     if (env.HAPROXY !== undefined) {
       const conf = yamlValue(env.HAPROXY);
@@ -159,7 +161,8 @@ export function parseCompose(
     }
   }
   const urls = sites.flatMap((s) => s.keys);
-  const twice = urls.find((u, i) => urls.indexOf(u) !== i);
+  const seen = new Set<string>();
+  const twice = urls.find((u) => seen.size === seen.add(u).size);
   if (twice !== undefined) fail(`the Caddy site ${twice} is declared twice`);
   return {
     services,
@@ -173,15 +176,22 @@ export function parseCompose(
   };
 }
 
-/** The first alias of the document whose anchor is not defined before it, if any. */
+/**
+ * The first alias of the document whose anchor is not defined before it, if any: one walk in
+ * document order, remembering the anchors met (linear; resolving each alias would search the
+ * document again for each one).
+ */
 function unresolvedAlias(doc: YAML.Document): unknown {
+  const anchors = new Set<string>();
   let found: unknown;
-  YAML.visit(doc, {
-    Alias(_, node) {
-      if (node.resolve(doc) !== undefined) return;
+  YAML.visit(doc, (_, node) => {
+    if (YAML.isAlias(node)) {
+      if (anchors.has(node.source)) return;
       found = node;
       return YAML.visit.BREAK;
-    },
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.add(anchor);
   });
   return found;
 }

@@ -17,10 +17,16 @@ import { EventError, RefusedError } from "./errors.ts";
 import type { DecodedEvent } from "./event.ts";
 import { type EventContext, type EventSettings, runLocked } from "./event_run.ts";
 import { parseDeploy, parseDestroy, parseMigrate } from "./payload.ts";
-import { urlCollision } from "./collisions.ts";
+import { projectCollision, urlCollision } from "./collisions.ts";
 import { removeCheckout } from "./step_builders.ts";
 import { type ComposeFacts } from "./compose.ts";
-import { type Checkout, deployRoles, planCheckout, planDeploy } from "./plan_deploy.ts";
+import {
+  type Checkout,
+  deployRoles,
+  oldDeployId,
+  planCheckout,
+  planDeploy,
+} from "./plan_deploy.ts";
 import { planDestroy } from "./plan_destroy.ts";
 import { planMigrate } from "./plan_migrate.ts";
 import { type AppRecord, parseRecord } from "./record.ts";
@@ -40,6 +46,7 @@ export async function deployEvent(context: EventContext, event: DecodedEvent): P
   }
   return await runLocked(context, event, [app], async (node) => {
     const o = context.options;
+    await refuseSharedProject(o, [app]);
     const old = await readRecord(o, app.name);
     let checkout: Checkout | undefined;
     const [was, becomes] = deployRoles({ node, old, payload });
@@ -56,7 +63,8 @@ export async function deployEvent(context: EventContext, event: DecodedEvent): P
       if (!read.ok) return read;
       await refuseCollision(o, app, read.checkout.compose, () => Promise.resolve());
     }
-    const oldDir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
+    const oldId = oldDeployId(old, event.id);
+    const oldDir = oldId ? checkoutDir(o.deployDir, app.name, oldId) : "";
     return planDeploy({
       node,
       eventId: event.id,
@@ -78,6 +86,7 @@ export async function destroyEvent(context: EventContext, event: DecodedEvent): 
   const app = appIdentity(payload.repo, payload.branch);
   return await runLocked(context, event, [app], async (node) => {
     const o = context.options;
+    await refuseSharedProject(o, [app]);
     const old = await readRecord(o, app.name);
     const dir = old?.deploy_id ? checkoutDir(o.deployDir, app.name, old.deploy_id) : "";
     return planDestroy({
@@ -102,6 +111,7 @@ export async function migrateEvent(context: EventContext, event: DecodedEvent): 
   }
   return await runLocked(context, event, [target, source], async (node) => {
     const o = context.options;
+    await refuseSharedProject(o, [target, source]);
     const targetRecord = await readRecord(o, target.name);
     const dir = targetRecord?.deploy_id
       ? checkoutDir(o.deployDir, target.name, targetRecord.deploy_id)
@@ -153,6 +163,16 @@ async function refuseCollision(
   if (collision === undefined) return;
   await undo();
   throw new RefusedError(collision);
+}
+
+/** Refuses the event (before anything runs) when one of `apps` shares another's compose project. */
+async function refuseSharedProject(o: EventSettings, apps: AppIdentity[]): Promise<void> {
+  const records = await o.consul.kvList("app/");
+  for (const app of apps) {
+    const collision = projectCollision(app, records);
+    if (collision === undefined) continue;
+    throw new RefusedError(app === apps[0] ? collision : `${app.name}: ${collision}`);
+  }
 }
 
 /** The new checkout `dir` of `app` read from a scratch clone (removed after). */

@@ -7,7 +7,9 @@
 import type { Logger } from "../log.ts";
 import type { Effects } from "./effects.ts";
 import { describeConsul, describeProjectEnv, describeRun, describeWait } from "./effects.ts";
-import type { Arg, Step } from "./steps.ts";
+import { engineNonMigrable, NON_MIGRABLE_LABEL } from "./migrable.ts";
+import { inspectVolume, restore } from "./step_builders.ts";
+import type { Arg, MigrableRestoreStep, Step } from "./steps.ts";
 import { argText } from "./steps.ts";
 import { message } from "../error_message.ts";
 
@@ -86,6 +88,7 @@ async function perform(
       return { ok: false, step: text, message: message(error) };
     }
   }
+  if (step.kind === "restore-migrable") return await restoreMigrable(step, outputs, o);
   let argv: string[];
   try {
     argv = step.argv.map((arg) => resolve(arg, outputs, o.placeholders));
@@ -121,4 +124,30 @@ function resolve(arg: Arg, outputs: Map<string, string>, placeholders: boolean):
   if (value !== undefined && value !== "") return value;
   if (placeholders) return `<${arg.output}>`;
   throw new Error(`no value for <${arg.output}>: the step that gives it printed nothing`);
+}
+
+/**
+ * Asks the engine for the target volume's labels, then restores the source into it unless it is
+ * labelled non-migrable there (or, for a volume that does not exist yet, in the compose file).
+ */
+async function restoreMigrable(
+  step: MigrableRestoreStep,
+  outputs: Map<string, string>,
+  o: ExecuteOptions,
+): Promise<Outcome> {
+  const inspect = inspectVolume(step.target);
+  const argv = inspect.argv as string[];
+  const text = describeRun(argv);
+  logStep(o, `Running: ${text}`);
+  let kept: boolean;
+  try {
+    kept = engineNonMigrable(await o.effects.run(argv)) ?? step.composeNonMigrable;
+  } catch (error) {
+    return { ok: false, step: text, message: message(error) };
+  }
+  if (!kept) return await perform(restore(step.source, step.target), outputs, o);
+  o.logger.info(
+    `Kept ${step.target}: labelled ${NON_MIGRABLE_LABEL}, not overwritten by ${step.source}`,
+  );
+  return { ok: true };
 }

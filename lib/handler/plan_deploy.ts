@@ -45,7 +45,7 @@ export interface DeployFacts {
   deployDir: string;
   /** The compose command, e.g. `["docker", "compose"]`. */
   compose: readonly string[];
-  /** Whether the old checkout (named by the old deploy ID) exists on this node. */
+  /** Whether the old checkout (named by {@linkcode oldDeployId}) exists on this node. */
   oldCheckoutExists: boolean;
   /** The new checkout, read; required when the new role is master or slave. */
   checkout?: Checkout;
@@ -90,18 +90,29 @@ export function planDeploy(f: DeployFacts): Step[] {
   if (becomes === "slave") {
     steps.push(...c.schedulePurge(c.PURGE_MINUTES, required(f).compose.volumes));
   }
-  const oldId = f.old?.deploy_id;
-  if (oldCheckout(f) !== undefined && f.oldCheckoutExists && oldId) {
+  const oldId = oldDeployId(f.old, f.eventId);
+  if (oldId !== undefined && f.oldCheckoutExists) {
     steps.push(c.removeCheckout(f.deployDir, f.app.name, oldId));
   }
   return steps;
 }
 
+/**
+ * The deploy ID naming the old checkout: the record's `deploy_id`, or its `previous_deploy_id`
+ * when the event is re-sent (its ID is already the record's `deploy_id`: the record was written
+ * by this event, the checkout before it is the previous one's), as the reference does.
+ */
+export function oldDeployId(
+  old: Partial<AppRecord> | undefined,
+  eventId: string,
+): string | undefined {
+  const id = old?.deploy_id === eventId ? old?.previous_deploy_id : old?.deploy_id;
+  return id ? id : undefined;
+}
+
 function oldCheckout(f: DeployFacts): string | undefined {
-  const id = f.old?.deploy_id;
-  return id === undefined || id === f.eventId
-    ? undefined
-    : checkoutDir(f.deployDir, f.app.name, id);
+  const id = oldDeployId(f.old, f.eventId);
+  return id === undefined ? undefined : checkoutDir(f.deployDir, f.app.name, id);
 }
 
 function required(f: DeployFacts): Checkout {
@@ -121,7 +132,7 @@ function leaveMaster(f: DeployFacts, becomes: Role, volumes: string[]): Step[] {
   const steps: Step[] = [
     c.maintenance(name, true),
     ...(dir === undefined
-      ? [c.cannotStop(name, checkoutDirNamed(f.deployDir, name, f.old?.deploy_id))]
+      ? [c.cannotStop(name, checkoutDirNamed(f.deployDir, name, oldDeployId(f.old, f.eventId)))]
       : stop("down")),
     ...c.scheduleBackups(oldSlaveIp, false, volumes),
     ...c.schedulePurge(0, volumes),

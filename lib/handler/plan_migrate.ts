@@ -10,7 +10,6 @@ import type { TargetCheckout } from "./checkout.ts";
 import { checkoutDirNamed } from "./app.ts";
 import * as c from "./step_builders.ts";
 import { PlanError } from "./errors.ts";
-import { NON_MIGRABLE_LABEL } from "./migrable.ts";
 import type { AppRecord, Members } from "./record.ts";
 import { ipOf } from "./record.ts";
 import type { Step } from "./steps.ts";
@@ -87,11 +86,7 @@ export function planMigrate(f: MigrateFacts): Step[] {
   steps.push(
     c.maintenance(target.name, true),
     c.compose(f.compose, target.project, dir, "down"),
-    ...pairs.map(([s, t]) =>
-      kept.has(t)
-        ? c.note(`Kept ${t}: labelled ${NON_MIGRABLE_LABEL}, not overwritten by ${s}`)
-        : c.restore(s, t)
-    ),
+    ...pairs.map(([s, t]) => c.restoreMigrable(s, t, kept.has(t))),
   );
   if (co.postMigrateScript) {
     steps.push(c.postMigrateScript(dir, source, target));

@@ -46,7 +46,7 @@ export function mergeHaproxy(configs: Array<[string, unknown]>): Record<string, 
         result[key] = { ...conf, ...(frontend ? { frontend } : {}), backends };
         continue;
       }
-      merged.backends.push(...backends);
+      for (const backend of backends) merged.backends.push(backend);
       if (frontend === undefined) continue;
       if (merged.frontend === undefined) {
         merged.frontend = frontend;

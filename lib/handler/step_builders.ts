@@ -65,6 +65,24 @@ export function restore(snapshotName: string, target?: string): RunStep {
   ]);
 }
 
+/** `docker volume inspect VOL`: the engine's view of a volume (its labels). */
+export function inspectVolume(volume: string): RunStep {
+  return run(["docker", "volume", "inspect", volumeArg(volume)]);
+}
+
+/**
+ * The restore of `source` into `target` unless `target` is labelled non-migrable (on the engine's
+ * volume; in the compose file when the volume does not exist yet).
+ */
+export function restoreMigrable(source: string, target: string, composeNonMigrable: boolean): Step {
+  return {
+    kind: "restore-migrable",
+    source: volumeArg(source),
+    target: volumeArg(target),
+    composeNonMigrable,
+  };
+}
+
 /** `buttervolume schedule snapshot MIN VOL` for each volume (0 disables). */
 export function scheduleSnapshots(minutes: number, volumes: string[]): RunStep[] {
   return volumes.map((v) =>

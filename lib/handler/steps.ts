@@ -72,8 +72,30 @@ export interface ProjectEnvStep {
   project: string;
 }
 
+/**
+ * A migrate's restore of `source` into the volume `target`, unless `target` is non-migrable: the
+ * engine is asked for the volume's labels (`docker volume inspect`); only a volume that does not
+ * exist yet is judged by the target's compose file (`composeNonMigrable`).
+ */
+export interface MigrableRestoreStep {
+  /** Discriminant. */
+  kind: "restore-migrable";
+  /** The source volume (its latest snapshot is restored). */
+  source: string;
+  /** The target volume. */
+  target: string;
+  /** Whether the target's compose file labels the volume non-migrable. */
+  composeNonMigrable: boolean;
+}
+
 /** One planned step. */
-export type Step = RunStep | ConsulStep | WaitStep | NoteStep | ProjectEnvStep;
+export type Step =
+  | RunStep
+  | ConsulStep
+  | WaitStep
+  | NoteStep
+  | ProjectEnvStep
+  | MigrableRestoreStep;
 
 /** The KV key of an application's document. */
 export const appKey = (name: string): string => `app/${name}`;

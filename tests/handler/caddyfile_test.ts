@@ -86,3 +86,18 @@ Deno.test("siteHost: scheme, port and path dropped, lower-cased; IPv6 kept in br
   equal(siteHost("shop.example.com"), "shop.example.com");
   equal(siteHost("http://[::1]:80"), "[::1]");
 });
+
+Deno.test("white space is Caddy's (Go's unicode.IsSpace): U+3000 splits, U+FEFF stays in a word, a leading BOM is dropped", () => {
+  const sites = parseCaddyfile(
+    '\uFEFFhttp://a.example.com {\n    header\u3000/\u00A0X-A b\uFEFFc\n    x"y\\\n}\n',
+  );
+  deepEqual(sites, [{
+    keys: ["http://a.example.com"],
+    directives: [{ args: ["header", "/", "X-A", "b\uFEFFc"] }, { args: ['x"y\\'] }],
+  }]);
+  deepEqual(parseCaddyfile(formatCaddyfile(sites)), sites);
+  throws(
+    () => parseCaddyfile("http://a\u200B.example.com {\n}\n"),
+    /^CaddyfileError: line 1: site address 'http:\/\/a\\u200B\.example\.com' holds the invisible character U\+200B/,
+  );
+});

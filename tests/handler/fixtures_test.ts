@@ -1,6 +1,6 @@
 /**
  * Fixtures of the handler tests (no tests here): a real git repository of the test application
- * (testdata/handler/lycee-test-mlf, branches `master` and `preprod`), reachable as
+ * (testdata/handler/lycee-test-mlf, branches `master`, `preprod` and `feature/x`), reachable as
  * `https://git.example.com/hosting/lycee-test-mlf` through git's `url.<base>.insteadOf`, a
  * runner that gives git that configuration, and the transcript normalizer.
  *
@@ -89,6 +89,7 @@ export async function makeFixtures(): Promise<Fixtures> {
   await git(repo, "add", ".");
   await git(repo, "commit", "-q", "-m", "the test application");
   await git(repo, "branch", "preprod");
+  await git(repo, "branch", "feature/x");
   const gitEnv = {
     GIT_CONFIG_COUNT: "1",
     GIT_CONFIG_KEY_0: `url.file://${root}/git/hosting/.insteadOf`,

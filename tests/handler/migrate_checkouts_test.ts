@@ -24,6 +24,7 @@ import { liveOptions, withCluster } from "../support/harness/handler_live.ts";
 import { quiet } from "../support/harness/quiet.ts";
 
 const migrate = { repo: REPO, branch: "master", target: { branch: "preprod" } };
+const NON_MIGRABLE = "com.github.mlfmonde.cluster.nonmigrable";
 const both = { ...deployed("nepri"), ...deployed("nepri", undefined, PREPROD, PREPROD_PROJECT) };
 const target = `${PREPROD}-ev-1`;
 const compose = (dbLabels = "") =>
@@ -92,6 +93,14 @@ Deno.test("migrate: a target volume labelled non-migrable is kept, and the log s
       `buttervolume restore ${PROJECT}_wwwdata ${PREPROD_PROJECT}_wwwdata`,
     ]);
     assertEquals(
+      transcript.split("\n").filter((l) => l.startsWith("docker volume inspect")),
+      [
+        `docker volume inspect ${PREPROD_PROJECT}_dbdata`,
+        `docker volume inspect ${PREPROD_PROJECT}_wwwdata`,
+      ],
+      "test mode prints the engine's inspection (no answer: the compose file decides)",
+    );
+    assertEquals(
       log.includes(
         `INFO Kept ${PREPROD_PROJECT}_dbdata: labelled com.github.mlfmonde.cluster.nonmigrable, ` +
           `not overwritten by ${PROJECT}_dbdata`,
@@ -151,6 +160,88 @@ Deno.test("migrate: a failing post_migrate.sh fails the event; the target is not
       consul.close();
     }
   });
+});
+
+Deno.test("migrate: the engine's volume labels decide; the compose file only for a volume not created yet", async () => {
+  const db = `${PREPROD_PROJECT}_dbdata`;
+  const www = `${PREPROD_PROJECT}_wwwdata`;
+  const inspect = (labels: Record<string, string> | null) => ({
+    stdout: JSON.stringify([{ Name: "v", Driver: "local", Labels: labels }]),
+  });
+  const cases: Array<{
+    why: string;
+    labels: string;
+    replies: Record<string, ReturnType<typeof inspect> | { code: number; stderr: string }>;
+    restored?: string[];
+    failure?: string;
+  }> = [
+    {
+      why: "labelled by hand on the engine, not in the compose file: kept",
+      labels: "",
+      replies: { [db]: inspect({ [NON_MIGRABLE]: "True" }), [www]: inspect(null) },
+      restored: [www],
+    },
+    {
+      why: "labelled in the compose file only, the volume exists unlabelled: overwritten",
+      labels: `    labels:\n      ${NON_MIGRABLE}: 'true'\n`,
+      replies: { [db]: inspect({ other: "x" }), [www]: inspect({ [NON_MIGRABLE]: "0" }) },
+      restored: [db, www],
+    },
+    {
+      why: "no such volume yet: the compose file's label decides",
+      labels: `    labels:\n      ${NON_MIGRABLE}: '1'\n`,
+      replies: {
+        [db]: { code: 1, stderr: `Error: No such volume: ${db}\n` },
+        [www]: { code: 1, stderr: `Error response from daemon: get ${www}: no such volume\n` },
+      },
+      restored: [www],
+    },
+    {
+      why: "the engine cannot answer: the event fails, nothing overwritten",
+      labels: "",
+      replies: { [db]: { code: 1, stderr: "Cannot connect to the Docker daemon\n" } },
+      restored: [],
+      failure: "exit status 1: Cannot connect to the Docker daemon",
+    },
+  ];
+  for (const { why, labels, replies, restored, failure } of cases) {
+    await withCluster(async (fx, double) => {
+      const consul = new HttpConsul(double.agentUrl("nepri"));
+      try {
+        for (const [key, value] of Object.entries(both)) double.kvSet(key, value);
+        const deployDir = await fx.deployDir("nepri");
+        await Deno.mkdir(`${deployDir}/${target}`);
+        await Deno.writeTextFile(`${deployDir}/${target}/docker-compose.yml`, compose(labels));
+        const runner = new FakeRunner()
+          .on(["buttervolume", "snapshot"], (argv) => ({ stdout: `${argv[2]}@1\n` }))
+          .on(["docker", "volume", "inspect"], (argv) => replies[argv[3]] ?? inspect(null));
+        const code = await handleEvents(
+          [makeEvent("ev-4", "migrate", JSON.stringify(migrate))],
+          liveOptions({
+            consul,
+            runner,
+            logger: memoryLogger(),
+            deployDir,
+            node: "nepri",
+            lockWaitMs: 1000,
+            transferTimeoutMs: 1000,
+          }),
+        );
+        assertEquals(code, failure === undefined ? 0 : 1, why);
+        assertEquals(
+          runner.calls.filter((c) => c.argv[1] === "restore").map((c) => c.argv[3]),
+          restored,
+          why,
+        );
+        assertEquals(runner.commandLines.includes(`docker volume inspect ${db}`), true, why);
+        if (failure !== undefined) {
+          assertEquals(JSON.parse(double.kvText(`app/${PREPROD}`)!).error.message, failure, why);
+        }
+      } finally {
+        consul.close();
+      }
+    });
+  }
 });
 
 Deno.test("migrate: no checkout of the target on its master is an error, not compose elsewhere", async () => {
@@ -247,7 +338,7 @@ Deno.test("old checkout missing: master → elsewhere and destroy warn instead o
   }
 });
 
-Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not run in /deploy", async () => {
+Deno.test("re-sent event without a previous deploy: warns, no stop is run in the new checkout", async () => {
   const { transcript, log, code } = await runTestMode({
     node: "nepri",
     event: ["ev-1", "deploy", { repo: REPO, branch: "master", master: "nepri" }],
@@ -258,9 +349,36 @@ Deno.test("old checkout replaced by a re-sent event's: warns, the stop is not ru
   const compose = transcript.split("\n").filter((l) => l.startsWith("docker compose"));
   assertEquals(compose.map((l) => l.split("  # ")[0].split(" ").pop()), ["pull", "--pull", "-d"]);
   assertEquals(
-    log.some((l) => l.replaceAll(/\/tmp\/[^ ]*deploy-nepri/g, "/deploy") === warning),
+    log.some((l) => l.startsWith(`WARNING Cannot stop ${NAME}: no checkout at `)),
     true,
     log.join("\n"),
+  );
+});
+
+Deno.test("re-sent deploy event: the old checkout is previous_deploy_id's, stopped there and removed", async () => {
+  const kv = {
+    [`app/${NAME}`]: { ...deployed("nepri")[`app/${NAME}`], previous_deploy_id: "ev-0" },
+  };
+  const { transcript, code } = await runTestMode({
+    node: "nepri",
+    event: ["ev-1", "deploy", { repo: REPO, branch: "master", master: "nepri" }],
+    kv,
+    checkouts: [`${NAME}-ev-1`, `${NAME}-ev-0`],
+  });
+  assertEquals(code, 0);
+  const lines = transcript.split("\n");
+  const down = `docker compose -p ${PROJECT} down  # in /deploy/${NAME}-ev-0`;
+  assertEquals(lines.includes(down), true, transcript);
+  assertEquals(lines.at(-1), `rm -rf -- /deploy/${NAME}-ev-0`);
+  assertEquals(
+    lines.indexOf(down) <
+      lines.findIndex((l) => l.endsWith(" up -d  # in /deploy/" + NAME + "-ev-1")),
+    true,
+  );
+  assertEquals(
+    transcript.includes(`rm -rf -- /deploy/${NAME}-ev-1\n`),
+    true,
+    "the re-sent event's checkout is fetched again",
   );
 });
 

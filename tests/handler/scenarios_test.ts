@@ -511,7 +511,9 @@ Deno.test("migrate, target side: wait, restore into the target volumes, update, 
 DELETE http://127.0.0.1:8500/v1/kv/migrate/lycee-test-mlf_master.3d9eb/?recurse
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_preprod.3d9eb
 docker compose -p lyceetestmlfpreprod3d9eb down  # in /deploy/lycee-test-mlf_preprod.3d9eb-ev-1
+docker volume inspect lyceetestmlfpreprod3d9eb_dbdata
 buttervolume restore lyceetestmlfmaster3d9eb_dbdata lyceetestmlfpreprod3d9eb_dbdata
+docker volume inspect lyceetestmlfpreprod3d9eb_wwwdata
 buttervolume restore lyceetestmlfmaster3d9eb_wwwdata lyceetestmlfpreprod3d9eb_wwwdata
 sh update.sh -r https://git.example.com/hosting/lycee-test-mlf -b preprod  # in /deploy/lycee-test-mlf_preprod.3d9eb-ev-1
 docker compose -p lyceetestmlfpreprod3d9eb up -d  # in /deploy/lycee-test-mlf_preprod.3d9eb-ev-1
@@ -534,7 +536,9 @@ Deno.test("migrate on one node, without update: snapshot, restore, restart", asy
 buttervolume snapshot lyceetestmlfmaster3d9eb_wwwdata
 PUT http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_preprod.3d9eb
 docker compose -p lyceetestmlfpreprod3d9eb down  # in /deploy/lycee-test-mlf_preprod.3d9eb-ev-1
+docker volume inspect lyceetestmlfpreprod3d9eb_dbdata
 buttervolume restore lyceetestmlfmaster3d9eb_dbdata lyceetestmlfpreprod3d9eb_dbdata
+docker volume inspect lyceetestmlfpreprod3d9eb_wwwdata
 buttervolume restore lyceetestmlfmaster3d9eb_wwwdata lyceetestmlfpreprod3d9eb_wwwdata
 docker compose -p lyceetestmlfpreprod3d9eb up -d  # in /deploy/lycee-test-mlf_preprod.3d9eb-ev-1
 DELETE http://127.0.0.1:8500/v1/kv/maintenance/lycee-test-mlf_preprod.3d9eb`,

@@ -12,6 +12,7 @@ import { formatTree } from "../../../lib/tree/format.ts";
 import { type TreeNode, type Value } from "../../../lib/tree/model.ts";
 import { parseTree } from "../../../lib/tree/parse.ts";
 import { formatValue } from "../../../lib/tree/value.ts";
+import { UNICODE_ODDITIES } from "./unicode_oddities.ts";
 
 /** A seeded pseudo-random generator (mulberry32): the same seed gives the same inputs. */
 export class Random {
@@ -163,14 +164,18 @@ export function randomTreeText(r: Random): string {
   return lines.join("\n") + "\n";
 }
 
-/** Mutates text: a few characters inserted, deleted, replaced or lines swapped. */
+/**
+ * Mutates text: a few characters inserted (Unicode white space and format characters among them),
+ * deleted, replaced or lines swapped.
+ */
 export function mutate(r: Random, text: string): string {
   let out = text;
   for (let i = 1 + r.int(3); i > 0; i--) {
     const at = r.int(out.length + 1);
     switch (r.int(4)) {
       case 0:
-        out = out.slice(0, at) + r.pick([..." \n/:=#'\"\\,()[]{}-.e9x\t", "->", "=>"]) +
+        out = out.slice(0, at) +
+          r.pick([..." \n/:=#'\"\\,()[]{}-.e9x\t", "->", "=>", ...UNICODE_ODDITIES]) +
           out.slice(at);
         break;
       case 1:
