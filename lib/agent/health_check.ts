@@ -17,7 +17,8 @@ import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import { healthUrlProblem } from "../tree/rollout_values.ts";
 import type { Deployment } from "./deployments.ts";
-import { healthScript, type RolloutPolicy } from "./rollout_policy.ts";
+import { healthScript, rolloutLines, type RolloutPolicy } from "./rollout_policy.ts";
+import type { Step } from "./plan.ts";
 
 /** How often the check is polled. */
 export const POLL_MS = 2_000;
@@ -73,6 +74,14 @@ export async function hasCheck(
   policy: RolloutPolicy,
 ): Promise<boolean> {
   return policy.healthUrl !== null || await hasHealthScript(root, d);
+}
+
+/** The rollout lines of `agent --dry-run`: the deploy steps' policies and this host's checks. */
+export async function hostRolloutLines(root: string, steps: readonly Step[]): Promise<string[]> {
+  const deployments = steps.flatMap((s) => s.kind === "deploy" ? [s.deployment] : []);
+  const scripts = new Map<string, boolean>();
+  for (const d of deployments) scripts.set(d.pkg, await hasHealthScript(root, d));
+  return rolloutLines(deployments, (d) => scripts.get(d.pkg) ?? false);
 }
 
 function truncate(text: string): string {

@@ -79,15 +79,44 @@ export function describePolicy(policy: RolloutPolicy): string {
 
 /**
  * The check this host would run for `d` (`hasScript`: whether the package's `zookeeper-health`
- * is installed here), as one line: `GET <url>`, the script's command, both, or `none`.
+ * is installed here, null when that is not known), as one line: `GET <url>`, the script's
+ * command, both, or `none`.
  */
 export function describeCheck(
   d: Pick<Deployment, "pkg" | "path" | "n">,
   policy: RolloutPolicy,
-  hasScript: boolean,
+  hasScript: boolean | null,
 ): string {
   const checks: string[] = [];
   if (policy.healthUrl !== null) checks.push(`GET ${policy.healthUrl} (2xx within 5 s)`);
-  if (hasScript) checks.push(formatArgv([healthScript(d.pkg), d.path, String(d.n)]));
-  return checks.length === 0 ? "none" : checks.join(" and ");
+  const script = formatArgv([healthScript(d.pkg), d.path, String(d.n)]);
+  if (hasScript === true) checks.push(script);
+  const text = checks.length === 0 ? "none" : checks.join(" and ");
+  return hasScript === null ? `${text} (and ${script} if the package ships it)` : text;
+}
+
+/**
+ * The rollout lines of a host's deployments for `plan` and `agent --dry-run`: one per
+ * deployment whose app has rollout properties or (`hasScript`) a health script here, giving the
+ * policy and the check; a bad policy is shown as the refusal the agent would make.
+ */
+export function rolloutLines(
+  deployments: readonly Deployment[],
+  hasScript: (d: Deployment) => boolean | null,
+): string[] {
+  const lines: string[] = [];
+  for (const d of deployments) {
+    const script = hasScript(d);
+    if (d.policy === undefined && script !== true) continue;
+    const problem = policyProblem(d);
+    if (problem !== undefined) {
+      lines.push(`${d.path} ${d.n}: refused: ${problem}`);
+      continue;
+    }
+    const policy = rolloutPolicy(d);
+    lines.push(
+      `${d.path} ${d.n}: ${describePolicy(policy)}; check: ${describeCheck(d, policy, script)}`,
+    );
+  }
+  return lines;
 }
