@@ -26,7 +26,7 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { Store } from "../store/types.ts";
+import { isStoreError, type Store } from "../store/types.ts";
 import { readClusterVersion, sameVersion } from "../cluster/mod.ts";
 import type { Value } from "../tree/model.ts";
 import type { Deployment } from "./deployments.ts";
@@ -127,6 +127,8 @@ export async function guardDeploy(
       await run();
       await o.rollout?.afterScript(d, policy, gate);
     } catch (error) {
+      // The agent closing during a health wait is no failure (nothing stops the cluster).
+      if (isStoreError(error, "CLOSED") && o.signal?.aborted) throw error;
       await o.stopCluster(error);
       void o.rollout?.publish(d, gate, "failed");
       throw error;

@@ -15,6 +15,7 @@
 import { exists, underRoot } from "../fs.ts";
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
+import { StoreError } from "../store/types.ts";
 import { healthUrlProblem } from "../tree/rollout_values.ts";
 import type { Deployment } from "./deployments.ts";
 import { healthScript, rolloutLines, type RolloutPolicy } from "./rollout_policy.ts";
@@ -149,7 +150,10 @@ export async function waitHealthy(
   let healthySince: number | null = null;
   let last = "";
   for (;;) {
-    if (o.signal?.aborted) throw new HealthCheckError(`health check of ${d.path} stopped`);
+    if (o.signal?.aborted) {
+      // The agent is closing: no failure (no ALL STOP); the version is deployed again later.
+      throw new StoreError("CLOSED", "stopped waiting for the health check", d.path);
+    }
     const probes: Probe[] = [];
     if (url !== null) probes.push(await probeUrl(url, o.signal));
     if (script) probes.push(await probeScript(o, d));

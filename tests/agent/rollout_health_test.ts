@@ -124,6 +124,30 @@ Deno.test(
   },
 );
 
+Deno.test("an agent stopped during a health wait: no failure, no ALL STOP", options, async () => {
+  const health = healthServer(() => 503);
+  try {
+    await withRolloutFleet(
+      1,
+      (log) => ({ "zookeeper-deploy": timedScript(log, 0) }),
+      async (fleet) => {
+        await fleet.deploy(`health_url = '${health.url}'\nhealthy_deadline = 60`);
+        await waitFor(
+          "the health wait",
+          () =>
+            fleet.agents[0].lines.some((l) => l.startsWith("INFO Checking health of /app/svc 0")),
+          30_000,
+        );
+        equal((await fleet.agents[0].stop()).code, 0);
+        equal(fleet.agents[0].lines.some((l) => l.startsWith("CRITICAL")), false);
+        deepEqual(await getProperties(fleet.store, "/hosts"), { version: 2 });
+      },
+    );
+  } finally {
+    await health.close();
+  }
+});
+
 Deno.test(
   "a bad policy written by another tool: the agent refuses, ALL STOP, nothing run",
   options,
