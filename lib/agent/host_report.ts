@@ -65,10 +65,13 @@ export class HostReport {
     await this.#publish();
   }
 
-  /** Sets the rollout entry of the app at `path` (see `rollout.ts`) and writes the node. */
-  async rollout(path: string, entry: RolloutEntry): Promise<void> {
+  /**
+   * Sets the rollout entry of the app at `path` (see `rollout.ts`) and writes the node, or with
+   * `write` false keeps it for the node's next write.
+   */
+  async rollout(path: string, entry: RolloutEntry, write = true): Promise<void> {
     this.#rollout = { ...this.#rollout, [path]: { ...entry } };
-    await this.#publish();
+    if (write) await this.#publish();
   }
 
   /** After a reconnect: makes the writes that failed (ALL STOP first). */

@@ -42,8 +42,11 @@ export interface RolloutEntry {
 
 /** Where a rollout publishes its entries (the host node, `host_report.ts`). */
 export interface RolloutSink {
-  /** Sets the entry of the app at `path` and writes the host node. */
-  rollout(path: string, entry: RolloutEntry): Promise<void>;
+  /**
+   * Sets the entry of the app at `path` and writes the host node (with `write` false: keeps it
+   * for the node's next write).
+   */
+  rollout(path: string, entry: RolloutEntry, write?: boolean): Promise<void>;
 }
 
 /** What a {@linkcode RolloutRun} needs. */
@@ -96,7 +99,9 @@ export class RolloutRun {
     if (!gate.tracked) return Promise.resolve();
     const entry: RolloutEntry = { version: this.#c.version, state };
     if (deadline !== undefined) entry.deadline = Math.round(deadline / 1000);
-    return this.#c.sink.rollout(d.path, entry);
+    // `healthy` goes out with the host node's next write (the next app's, or the bump's end):
+    // one write less per deploy script while the slot is held.
+    return this.#c.sink.rollout(d.path, entry, state !== "healthy");
   }
 
   /**

@@ -18,7 +18,6 @@
  */
 import { isStoreError, type Lock, type Store, StoreError } from "../types.ts";
 import { acquireRecipeLock, retrying } from "./lock.ts";
-import { untilGone } from "./until_gone.ts";
 
 /** The name of a semaphore's lock: `<path>` followed by this (kazoo's `lock_path`). */
 export const SEMAPHORE_LOCK_SUFFIX = "-__lock__";
@@ -69,6 +68,9 @@ export async function acquireSemaphore(
   const name = crypto.randomUUID().replaceAll("-", "");
   const node = `${path}/${name}`;
   let told = false;
+  // The leases watched so far, kept across rounds: each round watches only the new ones, so a
+  // hand-over costs a few requests, not one per lease.
+  const watches = new LeaseWatches(store, options.signal);
   try {
     for (;;) {
       const leases = leaseNames(
@@ -89,12 +91,68 @@ export async function acquireSemaphore(
         const holders = await retrying(() => store.getMany(leases.map((l) => `${path}/${l}`)));
         options.onWait?.(holders.filter((h) => h !== null).map((h) => h!.data));
       }
-      if (!await untilAnyGone(store, leases.map((l) => `${path}/${l}`), options.signal)) {
+      if (!await watches.untilOneGone(leases.map((l) => `${path}/${l}`))) {
         throw new StoreError("CLOSED", "stopped waiting for the semaphore", path);
       }
     }
   } finally {
+    watches.stop();
     await lock.release();
+  }
+}
+
+/** Watches of lease nodes, resolving a wait as soon as one of them is gone. */
+class LeaseWatches {
+  readonly #store: Store;
+  readonly #signal?: AbortSignal;
+  readonly #stops = new Map<string, () => void>();
+  readonly #gone = new Set<string>();
+  #wake: (() => void) | null = null;
+
+  constructor(store: Store, signal?: AbortSignal) {
+    this.#store = store;
+    this.#signal = signal;
+  }
+
+  /** Resolves true once one of `paths` is gone (now or later), false when the signal aborts. */
+  untilOneGone(paths: readonly string[]): Promise<boolean> {
+    const wanted = new Set(paths);
+    for (const [path, stop] of this.#stops) {
+      if (!wanted.has(path)) {
+        stop();
+        this.#stops.delete(path);
+      }
+    }
+    this.#gone.clear();
+    for (const path of paths) {
+      if (this.#stops.has(path)) continue;
+      this.#stops.set(
+        path,
+        this.#store.watch(path, (node) => {
+          if (node !== null) return;
+          this.#gone.add(path);
+          this.#wake?.();
+        }, { dataOnly: true }),
+      );
+    }
+    return new Promise<boolean>((resolve) => {
+      const finish = (value: boolean) => {
+        this.#wake = null;
+        this.#signal?.removeEventListener("abort", abort);
+        resolve(value);
+      };
+      const abort = () => finish(false);
+      if (this.#signal?.aborted) return finish(false);
+      this.#signal?.addEventListener("abort", abort, { once: true });
+      this.#wake = () => finish(true);
+      if (this.#gone.size > 0) finish(true);
+    });
+  }
+
+  /** Stops every watch. */
+  stop(): void {
+    for (const stop of this.#stops.values()) stop();
+    this.#stops.clear();
   }
 }
 
@@ -119,25 +177,6 @@ async function ensurePool(store: Store, path: string, maxLeases: number): Promis
       await store.set(path, text);
     }
   });
-}
-
-/** Resolves true as soon as one of `paths` is gone, false when `signal` aborts first. */
-async function untilAnyGone(
-  store: Store,
-  paths: readonly string[],
-  signal?: AbortSignal,
-): Promise<boolean> {
-  if (signal?.aborted) return false;
-  const done = new AbortController();
-  const abort = () => done.abort();
-  signal?.addEventListener("abort", abort, { once: true });
-  try {
-    const gone = await Promise.race(paths.map((p) => untilGone(store, p, done.signal)));
-    return gone && !(signal?.aborted ?? false);
-  } finally {
-    signal?.removeEventListener("abort", abort);
-    done.abort();
-  }
 }
 
 function held(store: Store, node: string): SemaphoreLease {
