@@ -21,8 +21,13 @@
  * store calls and the CPU from the watch's notification to that command, and the requests of its
  * deploy scripts (app locks, `/hosts` re-reads, the host node) per script.
  *
- * Run: `deno task bench:fleet [AGENTS] [C A H] [--index|--walk]` (default 100 agents, 50 × 10 ×
- * 3, both modes). Not a test: figures depend on the machine and its load, printed with them.
+ * With `--max-parallel N` (issue 18) every app gets the rollout policy `max_parallel = N` and a
+ * health check that passes at once (`health_url` on a loopback server in this process answering
+ * 200, `min_healthy_time = 0`), so the slot is held through one GET.
+ *
+ * Run: `deno task bench:fleet [AGENTS] [C A H] [--index|--walk] [--max-parallel N]` (default 100
+ * agents, 50 × 10 × 3, both modes). Not a test: figures depend on the machine and its load,
+ * printed with them.
  *
  * @module
  */
@@ -46,9 +51,18 @@ import { CountingStore } from "../tests/support/harness/counting_store.ts";
 import { makeRepo, type TestRepo } from "../tests/support/harness/git_repo.ts";
 import { startZooKeeper, type ZooKeeperServer } from "../tests/support/servers/zookeeper.ts";
 import { generateTrees, nodeCount } from "./tree_gen.ts";
+import { decodeProperties } from "../lib/tree/codec.ts";
 import { cpuMs, machine, mntr } from "./conditions.ts";
 
-const positional = Deno.args.filter((a) => !a.startsWith("--"));
+const maxParallelAt = Deno.args.indexOf("--max-parallel");
+const maxParallel = maxParallelAt < 0 ? null : Number(Deno.args[maxParallelAt + 1]);
+if (maxParallel !== null && !(Number.isInteger(maxParallel) && maxParallel >= 1)) {
+  console.error("--max-parallel needs a whole number ≥ 1");
+  Deno.exit(2);
+}
+const positional = Deno.args.filter((a, i) =>
+  !a.startsWith("--") && (maxParallelAt < 0 || i !== maxParallelAt + 1)
+);
 const [agentsArg = "100", c = "50", a = "10", h = "3"] = positional;
 const agents = Number(agentsArg);
 const shape = { customers: +c, apps: +a, hosts: +h };
@@ -203,7 +217,7 @@ const agentLogger = (i: number) =>
   createLogger({
     sink: (line) => {
       if (line.startsWith("CRITICAL")) stopped = true;
-      if (/^(WARNING|ERROR|CRITICAL)/.test(line) && problems.length < 20) {
+      if (/^(WARNING|ERROR|CRITICAL|[A-Za-z]*Error:)/.test(line) && problems.length < 20) {
         problems.push(`host${i}: ${line}`);
         console.error(`host${i}: ${line}`);
       }
@@ -219,8 +233,23 @@ async function waitUntil(what: string, done: () => boolean, timeoutMs = 600_000)
   }
 }
 
-/** Paths that are not the tree: the host nodes and the per-app locks. */
-const NOT_TREE = /^\/(hosts|agent-locks)(\/|$)/;
+/** Paths that are not the tree: the host nodes, the per-app locks and rollouts. */
+const NOT_TREE = /^\/(hosts|agent-locks|agent-rollouts)(\/|$)/;
+
+/** The health endpoint of `--max-parallel`: a loopback server that answers 200 at once. */
+let healthChecks = 0;
+const health = maxParallel === null ? null : Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  () => {
+    healthChecks++;
+    return new Response("ok");
+  },
+);
+const appProperties = maxParallel === null ? [] : [
+  `max_parallel = ${maxParallel}`,
+  `health_url = 'http://127.0.0.1:${health!.addr.port}/health'`,
+  "min_healthy_time = 0",
+];
 
 /** What {@linkcode soloBumps} needs of the fleet run. */
 interface SoloParts {
@@ -306,7 +335,11 @@ async function run(mode: string): Promise<Row> {
   try {
     const repo = await makeRepo(work);
     const write = async (revision: number) => {
-      const trees = generateTrees(shape, revision, { deployable: true, pool: agents });
+      const trees = generateTrees(shape, revision, {
+        deployable: true,
+        pool: agents,
+        appProperties,
+      });
       for (const [name, text] of trees) await repo.write(name, text);
     };
     await write(0);
@@ -354,7 +387,9 @@ async function run(mode: string): Promise<Row> {
       if (i === 0) hostAgent0 = agent;
       agent.watch();
     });
-    const shows = (version: string) => (i: number) => published[i].includes(`"${version}"`);
+    // The host node's own version (its `rollout` property names the version being deployed).
+    const shows = (version: string) => (i: number) =>
+      published[i].includes(`"${version}"`) && decodeProperties(published[i]).version === version;
     const all = (version: string) => published.every((_, i) => shows(version)(i));
     await waitUntil("the fleet to deploy the first version", () => all(first));
     const startup = (Math.max(...at) - t0) / 1000;
@@ -429,9 +464,13 @@ const rows: Row[] = [];
 for (const mode of modes) rows.push(await run(mode));
 const after = await machine();
 
+await health?.shutdown();
 console.log(
   `fleet: ${agents} agents, tree ${shape.customers} × ${shape.apps} × ${shape.hosts} ≈ ` +
-    `${nodeCount(shape)} nodes (every app's version changes in the bump)`,
+    `${nodeCount(shape)} nodes (every app's version changes in the bump)` +
+    (maxParallel === null
+      ? ""
+      : `; every app max_parallel = ${maxParallel}, health_url answering 200 (${healthChecks} GETs)`),
 );
 console.log(`conditions: ${conditions.summary}; load after ${after.load}`);
 console.log(

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   pool?: number;
   /** One package per app index (`pkg<a>`), so every host can deploy what it gets. */
   deployable?: boolean;
+  /** Property lines added to every app node (a rollout policy: `max_parallel = 10`, …). */
+  appProperties?: readonly string[];
 }
 
 /** The generated files: name → text. */
@@ -49,6 +51,7 @@ export function generateTrees(
       lines.push(`    ports = [8080, ${9000 + a}]`);
       lines.push(`    options = {'debug': False, 'workers': ${a}}`);
       lines.push(`    db -> /cust${c}/db`);
+      for (const line of options.appProperties ?? []) lines.push(`    ${line}`);
       lines.push(`    /deploy`);
       for (let h = 0; h < shape.hosts; h++) {
         lines.push(`      /host${(c * shape.apps + a + h) % pool}`);

@@ -12,6 +12,11 @@
  *    the lock is left, so the next host in the queue sees it;
  * 5. while the lock is held, an expired session is reported: the lock is gone with it.
  *
+ * With a rollout policy (issue 18, `rollout.ts`): the canary gate comes before the slot; the
+ * slot is the app lock (`max_parallel` 1) or a semaphore lease (`slot.ts`); after the script the
+ * slot is held until the health check passed, and an unhealthy host stops the cluster (4.)
+ * before it leaves the slot.
+ *
  * Under a role controller the app lock is taken too (inside the role lock: hosts of different
  * roles may share an app, and an operator may pause an app with any standard lock client); once
  * the role's `starting-deployments` has run (`mayAbandon` false) the deployment is completed,
@@ -21,20 +26,18 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import { acquireRecipeLock } from "../store/recipe/mod.ts";
-import type { Store } from "../store/types.ts";
+import { isStoreError, type Store } from "../store/types.ts";
 import { readClusterVersion, sameVersion } from "../cluster/mod.ts";
 import type { Value } from "../tree/model.ts";
 import type { Deployment } from "./deployments.ts";
 import { AbandonedError } from "./execute.ts";
 import { type HostIdentity } from "../cluster/mod.ts";
 import { message } from "../error_message.ts";
-import { AGENT_LOCKS } from "../cluster/mod.ts";
+import { acquireSlot } from "./slot.ts";
+import { rolloutPolicy } from "./rollout_policy.ts";
+import type { RolloutRun } from "./rollout.ts";
 
-/** The lock of the app at `path`: its path without the leading `/`, each `/` written `,`. */
-export function appLockPath(path: string): string {
-  return `${AGENT_LOCKS}/${path.replace(/^\//, "").replaceAll("/", ",")}`;
-}
+export { appLockPath } from "./slot.ts";
 
 /** What identifies this host in its lock nodes (as the reference agents write it). */
 export function lockIdentifier(host: HostIdentity): string {
@@ -81,6 +84,8 @@ export interface AppGuardOptions {
   signal?: AbortSignal;
   /** Whether a changed cluster version may still abandon the deployment (default: always). */
   mayAbandon?: () => boolean;
+  /** The bump's canary and health gates and their status (none: the script alone). */
+  rollout?: RolloutRun;
 }
 
 /** Runs `run` (the deploy script of `d`) under the guard described in the module doc. */
@@ -93,13 +98,17 @@ export async function guardDeploy(
     o.logger.info(`Already deployed ${d.path} ${d.n} for this version; not running it again`);
     return;
   }
-  const lock = await acquireRecipeLock(o.store, appLockPath(d.path), {
+  const policy = rolloutPolicy(d);
+  const mayAbandon = () => o.mayAbandon?.() ?? true;
+  const gate = await o.rollout?.gate(d, policy, mayAbandon) ?? { canary: false, tracked: false };
+  const lock = await acquireSlot(o.store, d.path, {
     identifier: lockIdentifier(o.host),
+    maxParallel: policy.maxParallel,
     signal: o.signal,
-    onWait: (holder, node) =>
-      o.logger.info(
-        `Waiting for ${d.path}: locked by ${holder === "" ? `another client (${node})` : holder}`,
-      ),
+    onWait: (line) => {
+      o.logger.info(line);
+      void o.rollout?.publish(d, gate, "waiting-slot");
+    },
   });
   let running = false;
   const unwatch = o.store.onState((state) => {
@@ -109,14 +118,19 @@ export async function guardDeploy(
   });
   try {
     const current = await readClusterVersion(o.store);
-    if (!sameVersion(current, o.version) && (o.mayAbandon?.() ?? true)) {
+    if (!sameVersion(current, o.version) && mayAbandon()) {
       throw new AbandonedError(current);
     }
     running = true;
     try {
+      void o.rollout?.publish(d, gate, "deploying");
       await run();
+      await o.rollout?.afterScript(d, policy, gate);
     } catch (error) {
+      // The agent closing during a health wait is no failure (nothing stops the cluster).
+      if (isStoreError(error, "CLOSED") && o.signal?.aborted) throw error;
       await o.stopCluster(error);
+      void o.rollout?.publish(d, gate, "failed");
       throw error;
     }
     o.completed.add(d);

@@ -28,6 +28,7 @@ import { ControllerRun } from "./role_run.ts";
 import { type StatusFile, stepStatus } from "./status_file.ts";
 import { type HostIdentity } from "../cluster/mod.ts";
 import { message } from "../error_message.ts";
+import { RolloutRun } from "./rollout.ts";
 
 /** This host's plan for the current cluster version, for `--dry-run`. */
 export interface HostPlan {
@@ -156,6 +157,14 @@ class Bump {
         onWait: (what) => status.write(version, what),
         signal,
       });
+      const rollout = new RolloutRun({
+        ...options,
+        hostId: host.id,
+        version,
+        clusterVersion: () => this.#context.clusterVersion(),
+        sink: this.#context.report,
+        signal,
+      });
       await executePlan(steps, {
         commands,
         logger,
@@ -175,6 +184,7 @@ class Bump {
               // Under a role controller a deployment whose starting-deployments ran is
               // completed, never abandoned (the host is not left out of rotation).
               mayAbandon: () => !roleRun.underway,
+              rollout,
             },
             d,
             run,

@@ -18,6 +18,7 @@ import type { AgentOptions } from "./options.ts";
 import { parseAfterHook } from "./after_hook.ts";
 import { packageManager } from "./packages/mod.ts";
 import { describeStep } from "./plan.ts";
+import { hostRolloutLines } from "./health_check.ts";
 import type { AgentFlags } from "./flags.ts";
 import { message } from "../error_message.ts";
 import { type AgentConfig, readAgentConfig } from "./config.ts";
@@ -157,6 +158,8 @@ async function dryRun(options: AgentOptions): Promise<number> {
       ? ["  nothing to do"]
       : plan.steps.map((s) => `  ${describeStep(s)}`)),
   ];
+  const rollout = await hostRolloutLines(options.root, plan.steps);
+  if (rollout.length > 0) lines.push("  rollout:", ...rollout.map((l) => `    ${l}`));
   console.log(lines.join("\n"));
   return 0;
 }

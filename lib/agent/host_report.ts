@@ -14,6 +14,7 @@ import { updateProperties } from "../store/tree_io.ts";
 import { type HostIdentity } from "../cluster/mod.ts";
 import { message } from "../error_message.ts";
 import { HOSTS_PATH } from "../cluster/mod.ts";
+import type { RolloutEntry } from "./rollout.ts";
 
 /** The data of a host node: `name`, `version` and, when the host has one, `role`. */
 export function hostProperties(host: HostIdentity, version: Value): Properties {
@@ -32,6 +33,8 @@ export class HostReport {
   #error: string | null = null;
   #dirty = false;
   #allStopOwed = false;
+  /** What the host is doing per app in its current rollout (issue 18; `rollout.ts`). */
+  #rollout: Record<string, Value> = {};
 
   /** Reports for `host`, whose registered node is `handle`, at `version`. */
   constructor(
@@ -60,6 +63,15 @@ export class HostReport {
     this.#error = message(error);
     await this.#allStop();
     await this.#publish();
+  }
+
+  /**
+   * Sets the rollout entry of the app at `path` (see `rollout.ts`) and writes the node, or with
+   * `write` false keeps it for the node's next write.
+   */
+  async rollout(path: string, entry: RolloutEntry, write = true): Promise<void> {
+    this.#rollout = { ...this.#rollout, [path]: { ...entry } };
+    if (write) await this.#publish();
   }
 
   /** After a reconnect: makes the writes that failed (ALL STOP first). */
@@ -91,6 +103,7 @@ export class HostReport {
     this.#dirty = true;
     const properties = hostProperties(this.#host, this.#version);
     if (this.#error !== null) properties.error = this.#error;
+    if (Object.keys(this.#rollout).length > 0) properties.rollout = this.#rollout;
     try {
       await this.#handle.update(encodeProperties(properties));
       this.#dirty = false;

@@ -29,10 +29,13 @@ import {
   deploymentsByKey,
   hostKeys,
   type KeyedDeployment,
+  type KeyedInstances,
+  type RawRolloutPolicy,
   selectDeployments,
 } from "./deployment_keys.ts";
 import { type HostIdentity } from "./host.ts";
 import { DEPLOYMENT_INDEX, HOSTS_PATH } from "./reserved.ts";
+import { rolloutProperties } from "../tree/rollout_values.ts";
 
 /** The cluster state an index must have been built for: `/hosts`' version and data version. */
 export interface ClusterSeen {
@@ -42,12 +45,14 @@ export interface ClusterSeen {
   stat: number;
 }
 
-/** One key's list as stored: `[order, path, pkg, subtype, version, rawVersion, count]` or error. */
-type Stored = [number, string, string, string | null, string | null, Value, number] | [
-  number,
-  string,
-  { error: string },
-];
+/**
+ * One key's list as stored: `[order, path, pkg, subtype, version, rawVersion, count]`, with the
+ * app's rollout policy as an eighth element when it has one, or `[order, path, {error}]`.
+ */
+type Stored =
+  | [number, string, string, string | null, string | null, Value, number]
+  | [number, string, string, string | null, string | null, Value, number, RawRolloutPolicy]
+  | [number, string, { error: string }];
 
 /** One key's list as its index text. */
 export function encodeEntries(list: readonly KeyedDeployment[]): string {
@@ -55,7 +60,18 @@ export function encodeEntries(list: readonly KeyedDeployment[]): string {
     list.map(({ order, path, result }): Stored =>
       "error" in result
         ? [order, path, { error: result.error }]
-        : [order, path, result.pkg, result.subtype, result.version, result.rawVersion, result.count]
+        : result.policy === undefined
+        ? [order, path, result.pkg, result.subtype, result.version, result.rawVersion, result.count]
+        : [
+          order,
+          path,
+          result.pkg,
+          result.subtype,
+          result.version,
+          result.rawVersion,
+          result.count,
+          result.policy,
+        ]
     ),
   );
 }
@@ -74,17 +90,26 @@ export function decodeEntries(text: string): KeyedDeployment[] {
       if (typeof row[2]?.error !== "string") throw new Error("bad index error row");
       return { order, path, result: { error: row[2].error } };
     }
-    const [, , pkg, subtype, version, rawVersion, count] = row;
+    const [, , pkg, subtype, version, rawVersion, count, policy] = row;
     // Only what the walk can produce: a store path, one-word package and subtype.
     const word = (v: unknown) => typeof v === "string" && /^\S+$/.test(v);
     if (
-      row.length !== 7 || !word(pkg) || !(subtype === null || word(subtype)) ||
+      (row.length !== 7 && row.length !== 8) || !word(pkg) ||
+      !(subtype === null || word(subtype)) ||
       !(version === null || typeof version === "string") || !Number.isSafeInteger(count) ||
       count < 0
     ) {
       throw new Error("bad index row");
     }
-    return { order, path, result: { pkg, subtype, version, rawVersion, count } };
+    const result: KeyedInstances = { pkg, subtype, version, rawVersion, count };
+    if (row.length === 8) {
+      if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
+        throw new Error("bad index row");
+      }
+      // Only the rollout properties; their values are checked by the agent before it acts.
+      result.policy = rolloutProperties(policy as Record<string, Value>);
+    }
+    return { order, path, result };
   });
 }
 

@@ -17,6 +17,10 @@ import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
 import { formatValue } from "../tree/value.ts";
 import { type HostIdentity } from "./host.ts";
 import { RESERVED_TOP_LEVEL } from "./reserved.ts";
+import { rolloutProperties, type RolloutProperty } from "../tree/rollout_values.ts";
+
+/** An app node's rollout policy as written (only the properties present; checked by the agent). */
+export type RawRolloutPolicy = Partial<Record<RolloutProperty, Value>>;
 
 /** What one `deploy` child gives the host(s) it names: instances or an error. */
 export interface KeyedDeployment {
@@ -40,6 +44,8 @@ export interface KeyedInstances {
   rawVersion: Value;
   /** Number of instances (`n`, default 1). */
   count: number;
+  /** The app node's rollout properties, when it has any. */
+  policy?: RawRolloutPolicy;
 }
 
 /** One instance of an app a host should run. */
@@ -60,6 +66,8 @@ export interface Deployment {
   n: number;
   /** The child of `deploy` that named this host (its id, name or role), when read from a tree. */
   target?: string;
+  /** The app node's rollout properties as written, when it has any (issue 18). */
+  policy?: RawRolloutPolicy;
 }
 
 /** A problem in the tree that stops a deployment. */
@@ -144,10 +152,12 @@ export function selectDeployments(
     }
     seen.add(path);
     if ("error" in result) throw new DeploymentError(result.error);
-    const { pkg, subtype, version, rawVersion, count } = result;
+    const { pkg, subtype, version, rawVersion, count, policy } = result;
     const app = appOf(pkg);
     for (let n = 0; n < count; n++) {
-      found.push({ app, subtype, pkg, version, rawVersion, path, n, target: key });
+      const d: Deployment = { app, subtype, pkg, version, rawVersion, path, n, target: key };
+      if (policy !== undefined) d.policy = policy;
+      found.push(d);
     }
   }
   return found;
@@ -195,5 +205,8 @@ function instances(
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
     return { error: `Invalid n at ${hostPath}: ${formatValue(n)} (expected a whole number)` };
   }
-  return { pkg, subtype, version, rawVersion, count: n };
+  const found: KeyedInstances = { pkg, subtype, version, rawVersion, count: n };
+  const policy = rolloutProperties(app.properties);
+  if (Object.keys(policy).length > 0) found.policy = policy;
+  return found;
 }

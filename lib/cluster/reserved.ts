@@ -11,6 +11,7 @@
  * | `/deployment-index` | the deployment index (host id, name, role → deployments)    | sync             |
  * | `/role-locks`       | the persistent role locks (`/role-locks/<role>`)            | the agents       |
  * | `/agent-locks`      | the per-application locks (`/agent-locks/<app,path>`)       | the agents       |
+ * | `/agent-rollouts`   | per app (`<app,path>`): its semaphore and canary records    | the agents       |
  * | `/ZktoolsLocks`     | the cluster lock sync takes (zktools' lock layout)          | sync             |
  * | `/rollouts`         | the rollout records, each host's outcome, and the pin       | sync, agents, CLI |
  * | `/notifications`    | one claim per rollout event notified (the newest kept)       | `serve --notify` |
@@ -45,6 +46,14 @@ export const ROLLOUTS_PATH = "/rollouts";
 export const NOTIFICATIONS = "/notifications";
 
 /**
+ * Where the agents keep an app's progressive rollout (issue 18), under `/agent-rollouts/<app,path>`
+ * (the app path written as in `/agent-locks`): `leases` (the kazoo `Semaphore` used when
+ * `max_parallel` > 1, its lock at `leases-__lock__`) and `canary-<digest>` (the canary record of
+ * one version of the app).
+ */
+export const AGENT_ROLLOUTS = "/agent-rollouts";
+
+/**
  * Every reserved top-level name (see the module doc). The agent's walk skips them (a role named
  * `deploy` would look like a deploy node under `/role-locks`; the index's children are named
  * like `deploy` children), sync leaves them out of the live tree, and tree files may not name
@@ -56,6 +65,7 @@ export const RESERVED_TOP_LEVEL: ReadonlySet<string> = new Set([
   INDEX_NODE,
   ROLE_LOCKS.slice(1),
   AGENT_LOCKS.slice(1),
+  AGENT_ROLLOUTS.slice(1),
   LOCKS_ROOT.slice(1),
   ROLLOUTS_PATH.slice(1),
   NOTIFICATIONS.slice(1),

@@ -9,7 +9,7 @@ import { formatFleetStatus, isAlarming, readFleetStatus } from "./fleet_status.t
 import { resumeCluster, versionArgument } from "./resume.ts";
 import { formatRoleLocks, readRoleLocks } from "./role_locks_status.ts";
 import { statusDocument } from "./status_document.ts";
-import { formatRolloutStatus, readRolloutStatus } from "./rollout_status.ts";
+import { formatHistoryStatus, readHistoryStatus } from "./history_status.ts";
 import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
 
@@ -32,7 +32,7 @@ export function statusCommand(): Command {
     const [status, roleLocks, rollout] = await withStore(
       opts.store,
       (store) =>
-        Promise.all([readFleetStatus(store), readRoleLocks(store), readRolloutStatus(store)]),
+        Promise.all([readFleetStatus(store), readRoleLocks(store), readHistoryStatus(store)]),
       { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {
@@ -40,7 +40,7 @@ export function statusCommand(): Command {
     } else {
       for (const line of formatFleetStatus(status)) console.log(line);
       for (const line of formatRoleLocks(roleLocks)) console.log(line);
-      for (const line of formatRolloutStatus(rollout)) console.log(line);
+      for (const line of formatHistoryStatus(rollout)) console.log(line);
     }
     if (isAlarming(status)) Deno.exitCode = 1;
   });

@@ -1,12 +1,13 @@
 /**
  * The fleet at a glance: the cluster version and every host's node (`/hosts/<id>`: name, role,
- * version, error), read in one pipelined pass.
+ * version, error, and the apps being rolled out from its `rollout`), read in one pipelined pass.
  *
  * @module
  */
 import type { Store } from "../store/types.ts";
 import { decodeProperties } from "../tree/codec.ts";
-import { joinPath, type Value } from "../tree/model.ts";
+import { joinPath, type Properties, type Value } from "../tree/model.ts";
+import { type AppRollout, formatRollouts, summariseRollouts } from "./rollout_status.ts";
 import { sameVersion, showVersion } from "../cluster/mod.ts";
 import { HOSTS_PATH } from "../cluster/mod.ts";
 
@@ -39,12 +40,16 @@ export interface FleetStatus {
   state: ClusterState;
   /** Every host, sorted by id. */
   hosts: HostStatus[];
+  /** The apps being rolled out, as the agents publish it (issue 18; `rollout_status.ts`). */
+  rollouts: AppRollout[];
 }
 
 /** Reads the fleet's status. */
 export async function readFleetStatus(store: Store): Promise<FleetStatus> {
   const hosts = await store.get(HOSTS_PATH);
-  if (hosts === null) return { version: undefined, state: "uninitialised", hosts: [] };
+  if (hosts === null) {
+    return { version: undefined, state: "uninitialised", hosts: [], rollouts: [] };
+  }
   const version = decodeProperties(hosts.data).version;
   const state: ClusterState = version === null
     ? "stopped"
@@ -53,9 +58,11 @@ export async function readFleetStatus(store: Store): Promise<FleetStatus> {
     : "running";
   const nodes = await store.getMany(hosts.children.map((id) => joinPath(HOSTS_PATH, id)));
   const list: HostStatus[] = [];
+  const properties: Properties[] = [];
   for (const [i, node] of nodes.entries()) {
     if (node === null) continue;
     const p = decodeProperties(node.data);
+    properties.push(p);
     const text = (v: Value | undefined) => typeof v === "string" ? v : v == null ? null : String(v);
     list.push({
       id: hosts.children[i],
@@ -67,7 +74,8 @@ export async function readFleetStatus(store: Store): Promise<FleetStatus> {
       connected: node.ephemeral,
     });
   }
-  return { version, state, hosts: list };
+  const rollouts = summariseRollouts(properties, version, Math.round(Date.now() / 1000));
+  return { version, state, hosts: list, rollouts };
 }
 
 /** Whether monitoring should alarm: the cluster is stopped or a host reports an error. */
@@ -109,5 +117,6 @@ export function formatFleetStatus(status: FleetStatus): string[] {
         .trimEnd(),
     );
   }
+  lines.push(...formatRollouts(status.rollouts ?? []));
   return lines;
 }

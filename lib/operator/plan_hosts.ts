@@ -11,6 +11,7 @@
 import { type Deployment, DeploymentError, deploymentsForHost } from "../agent/deployments.ts";
 import type { InstalledState } from "../agent/installed.ts";
 import { describeStep, type Step } from "../agent/plan.ts";
+import { rolloutLines } from "../agent/rollout_policy.ts";
 import { assumedControllers, controllerIn } from "../agent/role_controller.ts";
 import { planWithController } from "../agent/role_plan.ts";
 import { vcsLocation } from "../agent/vcs.ts";
@@ -164,6 +165,8 @@ export function formatHostReport(report: HostReport): string[] {
   if (report.steps.length === 0) lines.push("  steps: nothing to do");
   else lines.push("  steps:");
   for (const step of report.steps) lines.push(`    ${describeStep(step)}`);
+  const rollout = rolloutLines(report.deployments, () => null);
+  if (rollout.length > 0) lines.push("  rollout:", ...rollout.map((l) => `    ${l}`));
   return lines;
 }
 
@@ -187,7 +190,14 @@ export function hostReportJson(report: HostReport): Record<string, unknown> {
     steps: report.steps.map((step) => ({ kind: step.kind, text: describeStep(step) })),
     error: report.error,
     notes: report.notes,
+    ...rolloutJson(report.deployments),
   };
+}
+
+/** The `rollout` lines for `--json`, only when there are any (issue 18). */
+function rolloutJson(deployments: readonly Deployment[]): { rollout?: string[] } {
+  const lines = rolloutLines(deployments, () => null);
+  return lines.length === 0 ? {} : { rollout: lines };
 }
 
 /** A copy of `tree` without ephemeral nodes: the tree as the agent reads it. */

@@ -8,13 +8,13 @@ import type { Store } from "../store/types.ts";
 import type { Value } from "../tree/model.ts";
 import { type FleetStatus, readFleetStatus } from "./fleet_status.ts";
 import { readRoleLocks, type RoleLockStatus } from "./role_locks_status.ts";
-import { readRolloutStatus, type RolloutStatus } from "./rollout_status.ts";
+import { type HistoryStatus, readHistoryStatus } from "./history_status.ts";
 
 /**
  * The status document: the fleet status, the version as JSON (`null` when absent), role locks,
  * the pin and the current rollout's record.
  */
-export interface StatusDocument extends Omit<FleetStatus, "version">, RolloutStatus {
+export interface StatusDocument extends Omit<FleetStatus, "version">, HistoryStatus {
   /** Cluster version (`null` when none yet, or None: see `state`). */
   version: Value | null;
   /** Every role lock with its queue. */
@@ -25,7 +25,7 @@ export interface StatusDocument extends Omit<FleetStatus, "version">, RolloutSta
 export function statusDocument(
   status: FleetStatus,
   roleLocks: RoleLockStatus[],
-  rollout: RolloutStatus,
+  rollout: HistoryStatus,
 ): StatusDocument {
   return { ...status, version: status.version ?? null, roleLocks, ...rollout };
 }
@@ -35,7 +35,7 @@ export async function readStatusDocument(store: Store): Promise<StatusDocument> 
   const [status, roleLocks, rollout] = await Promise.all([
     readFleetStatus(store),
     readRoleLocks(store),
-    readRolloutStatus(store),
+    readHistoryStatus(store),
   ]);
   return statusDocument(status, roleLocks, rollout);
 }

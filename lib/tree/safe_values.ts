@@ -13,12 +13,15 @@
  * - deploy-child names (a host id, host name or role): {@linkcode TARGET_PATTERN};
  * - every name on an app node's path: no `,` (the agent writes `/` as `,` in its marker and lock
  *   names, so `/a,b` and `/a/b` would collide);
- * - every node name: ZooKeeper's path rules ({@linkcode nodeNameProblem}).
+ * - every node name: ZooKeeper's path rules ({@linkcode nodeNameProblem});
+ * - an app node's rollout policy (`max_parallel`, `canary`, `health_url`, …): the rules of
+ *   `rollout_values.ts`.
  *
  * @module
  */
 import { type SourceLocation, type TreeNode, TreeSyntaxError } from "./model.ts";
 import { formatValue } from "./value.ts";
+import { rolloutProblems } from "./rollout_values.ts";
 
 /** Package names and subtypes: a letter, digit or `_`, then letters, digits, `. _ + -`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;
@@ -178,6 +181,8 @@ function checkDeployment(node: TreeNode, path: string, deploy: TreeNode): void {
     const problem = versionProblem(String(version));
     if (problem !== undefined) fail(at("version"), `${problem} (on ${path})`);
   }
+  const [rollout] = rolloutProblems(node.properties);
+  if (rollout !== undefined) fail(at(rollout.name), `${rollout.problem} (on ${path})`);
   for (const [name, child] of deploy.children) {
     const problem = deployTargetProblem(name);
     if (problem !== undefined) fail(child.source, `${problem} (under ${path}/deploy)`);

@@ -151,7 +151,7 @@ function held(store: Store, node: string): RecipeLock {
  * Runs `fn`, trying again while it fails for the connection: the outcome of such a request is
  * unknown, and every caller here re-reads or accepts "already done".
  */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await fn();

@@ -6,6 +6,7 @@
  * - {@linkcode acquireRecipeLock}: kazoo's/Curator's lock (`<uuid>__lock__<seq>` children);
  * - {@linkcode acquirePersistentLock}: a lock whose requests outlive the session (role locks);
  * - the keyed index: a map of keys to chunked values, replaced atomically (the deployment index);
+ * - {@linkcode acquireSemaphore}: kazoo's `Semaphore` (leases under the pool, `max_leases` its data);
  * - {@linkcode untilGone}: waiting for a node to go.
  *
  * @module
@@ -14,3 +15,4 @@ export * from "./lock.ts";
 export * from "./persistent_lock.ts";
 export * from "./keyed_index.ts";
 export * from "./until_gone.ts";
+export * from "./semaphore.ts";

@@ -145,22 +145,38 @@ Deno.test({
       );
       await page.screenshot({ path: `${shots}/overview-all-stop.png`, fullPage: true });
 
-      // No per-app rollout progress in today's status document: the section stays hidden. Its
-      // renderer draws the entries a document carries (the agents' progress, to come).
+      // No app here has a rollout policy, so the status document carries no per-app rollout:
+      // the section stays hidden. Its renderer draws the entries a document carries, as text.
       equal(await page.$eval("#progress", (e) => e.hasAttribute("hidden")), true);
       const parts = await page.evaluate(async () => {
         const view = await import("/assets/overview.js");
         view.renderRolloutProgress({
-          rollouts: [{ app: "<b>shop</b>", at: 2, deploying: 1, failed: 1 }],
+          rollouts: [{
+            path: "<b>shop</b>",
+            atVersion: 2,
+            total: 5,
+            deploying: 1,
+            checking: 1,
+            secondsLeft: 12,
+            waitingSlot: 0,
+            waitingCanaries: 0,
+            failed: 1,
+          }],
         });
         const section = document.getElementById("progress")!;
         return [
           section.hidden,
           section.querySelector("h3")!.textContent,
           [...section.querySelectorAll(".bar > span")].map((s) => s.className).join(" "),
+          section.querySelector("p")!.textContent,
         ];
       });
-      deepEqual(parts, [false, "<b>shop</b>", "at deploying failed"]);
+      deepEqual(parts, [
+        false,
+        "<b>shop</b> (2/5)",
+        "at deploying checking failed",
+        "2 at the cluster version, 1 deploying, 1 checking health (12 s left), 1 failed",
+      ]);
       await page.evaluate(async () =>
         (await import("/assets/overview.js")).renderRolloutProgress({})
       );

@@ -31,6 +31,7 @@ function snap(
     roleLocks: [],
     pin: null,
     current: null,
+    rollouts: [],
     hosts: hosts.map((h, i) => ({
       id: `h${i}`,
       name: null,

@@ -51,14 +51,15 @@ export class RealHost {
   }
 
   /**
-   * Makes a host under `dir` with packages `packages` (`name` → `version` → deploy script)
-   * in its yum repository.
+   * Makes a host under `dir` with packages `packages` (`name` → `version` → deploy script, or
+   * the package's `bin/` files by name, e.g. `zookeeper-deploy` and `zookeeper-health`) in its
+   * yum repository.
    */
   static async make(
     dir: string,
     id: string,
     name: string,
-    packages: Record<string, Record<string, string>>,
+    packages: Record<string, Record<string, string | Record<string, string>>>,
   ): Promise<RealHost> {
     const root = `${dir}/${name}`;
     const bin = `${dir}/${name}-bin`;
@@ -68,10 +69,12 @@ export class RealHost {
     await Deno.copyFile(SIMULATED_YUM, `${bin}/yum`);
     await Deno.chmod(`${bin}/yum`, 0o755);
     for (const [pkg, versions] of Object.entries(packages)) {
-      for (const [version, script] of Object.entries(versions)) {
-        const file = `${repo}/${pkg}/${version}/bin/zookeeper-deploy`;
-        await writeFiles(repo, { [`${pkg}/${version}/bin/zookeeper-deploy`]: script });
-        await Deno.chmod(file, 0o755);
+      for (const [version, scripts] of Object.entries(versions)) {
+        const bin = typeof scripts === "string" ? { "zookeeper-deploy": scripts } : scripts;
+        for (const [name, script] of Object.entries(bin)) {
+          await writeFiles(repo, { [`${pkg}/${version}/bin/${name}`]: script });
+          await Deno.chmod(`${repo}/${pkg}/${version}/bin/${name}`, 0o755);
+        }
       }
     }
     return new RealHost(root, id, name, {

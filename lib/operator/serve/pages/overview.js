@@ -39,34 +39,40 @@ function renderCluster(doc) {
 
 /**
  * Per-app rollout progress, when the status document carries it (`rollouts`: one entry per app
- * being rolled out, with how many hosts are at the new version, deploying, checking health,
- * waiting, failed). Documents without it render nothing.
+ * with a rollout policy, as `status --json` summarises what the agents publish: `path`,
+ * `atVersion` of `total`, `deploying`, `checking` with `secondsLeft`, `waitingSlot`,
+ * `waitingCanaries`, `failed`). Documents without it render nothing.
  */
 export function renderRolloutProgress(doc) {
   const section = document.getElementById("progress");
   const entries = Array.isArray(doc.rollouts) ? doc.rollouts : [];
   section.hidden = entries.length === 0;
   const parts = [
-    ["at", "at the new version"],
-    ["deploying", "deploying"],
-    ["checking", "checking health"],
-    ["waiting", "waiting"],
-    ["failed", "failed"],
+    ["atVersion", "at", "at the cluster version"],
+    ["deploying", "deploying", "deploying"],
+    ["checking", "checking", "checking health"],
+    ["waitingSlot", "waiting", "waiting for a slot"],
+    ["waitingCanaries", "waiting", "waiting for canaries"],
+    ["failed", "failed", "failed"],
   ];
   document.getElementById("progress-bars").replaceChildren(
     ...entries.map((entry) => {
       const row = el("div", null, "rollout");
-      row.append(el("h3", entry.app ?? "?"));
+      const total = Number(entry.total ?? 0);
+      row.append(el("h3", `${entry.path ?? "?"} (${Number(entry.atVersion ?? 0)}/${total})`));
       const bar = el("div", null, "bar");
       const legend = [];
-      for (const [key, label] of parts) {
+      for (const [key, css, label] of parts) {
         const count = Number(entry[key] ?? 0);
         if (!(count > 0)) continue;
-        const part = el("span", null, key);
+        const part = el("span", null, css);
         part.style.flexGrow = String(count); // CSSOM, allowed by the CSP (no style attribute)
         part.title = `${count} ${label}`;
         bar.append(part);
-        legend.push(`${count} ${label}`);
+        const left = key === "checking" && typeof entry.secondsLeft === "number"
+          ? ` (${entry.secondsLeft} s left)`
+          : "";
+        legend.push(`${count} ${label}${left}`);
       }
       row.append(bar, el("p", legend.join(", ")));
       return row;
