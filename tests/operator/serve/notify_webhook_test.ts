@@ -17,8 +17,13 @@ async function run(args: string[], stdin: string) {
     stderr: "piped",
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
+  try {
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  } catch (error) {
+    // A command that refuses its arguments exits before it reads its input.
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
   const out = await child.output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
