@@ -158,9 +158,16 @@ Deno.test(
       async (fleet) => {
         await fleet.deploy("max_parallel = 0");
         await waitFor("the agent to fail", () => fleet.agents[0].lines.includes(STOPPED), 30_000);
+        // The failure is logged first, then ALL STOP is set and the host node's error written.
+        const hostNode = () => getProperties(fleet.store, `/hosts/${fleet.hosts[0].id}`);
+        await waitFor(
+          "the host node's error",
+          async () => (await hostNode())?.error != null,
+          10_000,
+        );
         deepEqual(await fleet.events(), []);
         deepEqual(await getProperties(fleet.store, "/hosts"), { version: null });
-        const node = await getProperties(fleet.store, `/hosts/${fleet.hosts[0].id}`);
+        const node = await hostNode();
         equal(
           node?.error,
           'Refusing to deploy "/app/svc": max_parallel 0 must be a whole number from 1 to 10000',
