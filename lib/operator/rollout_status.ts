@@ -19,6 +19,7 @@ export interface RolloutStatus {
     syncedAt: string;
     by: string;
     subject: string;
+    author: string;
     state: RolloutState;
   } | null;
 }
@@ -36,6 +37,7 @@ export async function readRolloutStatus(store: Store): Promise<RolloutStatus> {
       syncedAt: r.syncedAt,
       by: r.by,
       subject: r.subject,
+      author: r.author,
       state: newest.state,
     },
   };
