@@ -137,13 +137,14 @@ function renderTimeline(record) {
   // The axis, in seconds since the sync.
   const axisY = top + outcomes.length * rowH + 4;
   picture.append(svg("line", { x1: left, x2: left + width, y1: axisY, y2: axisY, class: "axis" }));
-  const step =
-    [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600].find((s) => span / 1000 / s <= 8) ?? 7200;
-  for (let s = 0; s * 1000 <= span; s += step) {
+  const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+  const step = steps.find((s) => span / 1000 / s <= 10) ?? 14400;
+  for (let k = 0; k * step * 1000 <= span; k++) {
+    const s = k * step;
     const tx = left + (s * 1000 / span) * width;
     picture.append(
       svg("line", { x1: tx, x2: tx, y1: axisY, y2: axisY + 4, class: "axis" }),
-      svg("text", { x: tx, y: axisY + 16, class: "tick" }, `${s}s`),
+      svg("text", { x: tx, y: axisY + 16, class: "tick" }, `${Number(s.toFixed(1))}s`),
     );
   }
   document.getElementById("timeline").replaceChildren(picture);
