@@ -264,6 +264,22 @@ Deno.test({
         2,
       );
       await page.screenshot({ path: `${shots}/history.png`, fullPage: true });
+
+      // The overview says pinned (by whom, from which version) and names the current rollout.
+      await page.click("nav a[href='/']");
+      await page.waitForFunction(
+        () => !document.getElementById("pin-banner")!.hidden,
+        { timeout: 5000, polling: 50 },
+      );
+      ok((await page.$eval("#cluster-state", (e) => e.textContent))!.endsWith(", pinned"));
+      const pinText = (await page.$eval("#pin-banner", (e) => e.textContent))!;
+      ok(pinText.includes("rolled back from None") && pinText.includes(" by "), pinText);
+      const current = (await page.$eval("#current", (e) => e.textContent))!;
+      ok(
+        current.includes("test <test@example.invalid>") && /synced by \S+ \d+s ago/.test(current),
+        current,
+      );
+      await page.screenshot({ path: `${shots}/overview-pinned.png`, fullPage: true });
       ok(problems.every((p) => !/Content Security Policy|Refused/.test(p)), problems.join("\n"));
       console.log(`  screenshots: ${shots}`);
     } finally {

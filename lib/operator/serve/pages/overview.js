@@ -227,4 +227,5 @@ events.addEventListener("status", (e) => {
   view.seq = e.lastEventId;
   render();
 });
+setInterval(render, 10_000); // keeps "… ago" current between changes
 showNavigation();
