@@ -22,6 +22,7 @@ import { waitFor } from "../../support/harness/wait.ts";
 import { startConsulDouble } from "../../support/servers/consul_double.ts";
 import { decodeProperties, encodeProperties } from "../../../lib/tree/codec.ts";
 import { runEntrypoint } from "../../support/harness/cli.ts";
+import { encodeOutcome } from "../../../lib/cluster/mod.ts";
 
 const HOSTILE = "<img src=x onerror=window.__pwned=1>";
 /** How long the page may take to show a change the store already has (the issue's 2 s). */
@@ -264,6 +265,40 @@ Deno.test({
         2,
       );
       await page.screenshot({ path: `${shots}/history.png`, fullPage: true });
+
+      // An outcome written with no host node change (the tick reads it) with a hostile error:
+      // shown live, as text, in the table and in the picture; no script runs.
+      const t = Date.parse(failing.syncedAt);
+      await cluster.store.create(
+        `/rollouts/${failing.id}/0badbadbad00`,
+        encodeOutcome({
+          name: "<b>evil</b>",
+          started: new Date(t + 10).toISOString(),
+          finished: new Date(t + 20).toISOString(),
+          result: "failed",
+          error: HOSTILE,
+          commands: 0,
+        }),
+      );
+      await page.waitForFunction(
+        (h: string) =>
+          document.querySelector(`#outcomes tr[data-host="0badbadbad00"] td.error`)
+            ?.textContent === h,
+        { timeout: LIVE_MS + 1000, polling: 50 },
+        HOSTILE,
+      );
+      const svgTexts = await page.$$eval("#timeline text", (ts) => ts.map((x) => x.textContent));
+      ok(svgTexts.includes(HOSTILE) && svgTexts.includes("<b>evil</b>"), svgTexts.join("|"));
+      equal(await bars(), failing.outcomes.length + 1);
+      equal(
+        await page.$$eval(`#records tr[data-id="${failing.id}"] rect.mini-bar`, (r) => r.length),
+        failing.outcomes.length + 1,
+      );
+      equal(await page.$$eval("img, b", (x) => x.length), 0);
+      equal(
+        await page.evaluate(() => typeof (globalThis as unknown as { __pwned?: number }).__pwned),
+        "undefined",
+      );
 
       // The overview says pinned (by whom, from which version) and names the current rollout.
       await page.click("nav a[href='/']");

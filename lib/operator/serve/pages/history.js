@@ -52,7 +52,7 @@ function renderRecords(doc) {
       if (r.problem !== undefined) {
         row.append(el("td", r.id), el("td", "damaged", "state damaged"));
         const cell = el("td", r.problem, "error");
-        cell.colSpan = 6;
+        cell.colSpan = 7;
         row.append(cell);
       } else {
         const rollback = r.rollbackFrom === undefined
@@ -68,6 +68,9 @@ function renderRecords(doc) {
           el("td", `${r.hosts.done}/${r.hosts.failed}/${r.hosts.total}`, "hosts"),
           el("td", duration(r.durationMs)),
         );
+        const cell = el("td", null, "mini");
+        cell.append(miniTimeline(r));
+        row.append(cell);
       }
       const choose = () => {
         view.chosen = r.id;
@@ -82,18 +85,51 @@ function renderRecords(doc) {
   document.getElementById("no-records").hidden = doc.records.length !== 0;
 }
 
-/**
- * The timeline of one record: one row per host, a bar from its start to its end (seconds since
- * the sync), coloured by its result, the error of a failed host written after its bar.
- */
-function renderTimeline(record) {
-  const outcomes = record.outcomes.filter((o) => o.problem === undefined);
+/** A record's hosts that reported, its start (the sync) and its span in ms (1 s at least). */
+function timeScale(record) {
+  const outcomes = (record.outcomes ?? []).filter((o) => o.problem === undefined);
   const t0 = Math.min(
     Date.parse(record.syncedAt),
     ...outcomes.map((o) => Date.parse(o.started)).filter(Number.isFinite),
   );
   const ends = outcomes.map((o) => Date.parse(o.finished)).filter(Number.isFinite);
-  const span = Math.max(1000, ...ends.map((t) => t - t0));
+  return { outcomes, t0, span: Math.max(1000, ...ends.map((t) => t - t0)) };
+}
+
+/** A small timeline for the records table: one thin bar per host, coloured by result. */
+function miniTimeline(record) {
+  const { outcomes, t0, span } = timeScale(record);
+  const [width, rowH] = [120, 4];
+  const picture = svg("svg", {
+    viewBox: `0 0 ${width} ${Math.max(rowH, outcomes.length * rowH)}`,
+    role: "img",
+    "aria-label": `${outcomes.length} hosts`,
+    class: "mini-timeline",
+  });
+  outcomes.forEach((o, i) => {
+    const start = Date.parse(o.started);
+    const end = Date.parse(o.finished);
+    const x1 = Number.isFinite(start) ? (Math.max(0, start - t0) / span) * width : 0;
+    const x2 = Number.isFinite(end) ? (Math.max(0, end - t0) / span) * width : x1;
+    const bar = svg("rect", {
+      x: x1,
+      y: i * rowH,
+      width: Math.max(1, x2 - x1),
+      height: rowH - 1,
+      class: `mini-bar tl-${o.result}`,
+    });
+    bar.append(svg("title", {}, `${o.name ?? o.host}: ${o.result}`));
+    picture.append(bar);
+  });
+  return picture;
+}
+
+/**
+ * The timeline of one record: one row per host, a bar from its start to its end (seconds since
+ * the sync), coloured by its result, the error of a failed host written after its bar.
+ */
+function renderTimeline(record) {
+  const { outcomes, t0, span } = timeScale(record);
   const [left, width, rowH, top] = [150, 560, 22, 8];
   const height = top + outcomes.length * rowH + 30;
   const picture = svg("svg", {
