@@ -59,7 +59,9 @@ console.log(JSON.stringify(await machine()));
 console.log(
   `serve SSE fan-out: ${CLIENTS} clients, ${HOSTS} hosts, ${ROUNDS} rounds: host change → ` +
     `last client median ${sorted[Math.floor(ROUNDS / 2)].toFixed(0)} ms, max ` +
-    `${sorted.at(-1)!.toFixed(0)} ms; store watches held ${store.count} (1 + ${HOSTS} hosts)`,
+    `${
+      sorted.at(-1)!.toFixed(0)
+    } ms; store watches held ${store.count} (/hosts, /rollouts, ${HOSTS} hosts)`,
 );
 for (const c of clients) c.close();
 closing.abort();

@@ -11,6 +11,7 @@ import { addStoreOption, timeoutOption } from "../cli/options.ts";
 import { withStore } from "../cli/open_store.ts";
 import { CliError } from "../cli/run.ts";
 import { findEntry, type History, type HistoryEntry, readHistory } from "./history_read.ts";
+import { DEFAULT_HISTORY_LIMIT, entryJson, historyDocument } from "./history_document.ts";
 
 function parseLimit(value: string): number {
   const n = Number(value);
@@ -110,18 +111,6 @@ export function formatEntry(e: HistoryEntry): string[] {
   return lines;
 }
 
-/** An entry as JSON. */
-export function entryJson(e: HistoryEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    state: e.state,
-    ...(e.record === undefined ? { problem: e.problem } : { ...e.record }),
-    hosts: e.hosts,
-    durationMs: e.durationMs ?? null,
-    outcomes: e.outcomes.map((o) => ({ host: o.host, ...(o.outcome ?? { problem: o.problem }) })),
-  };
-}
-
 /** Builds `history` (with `history show`). */
 export function historyCommand(): Command {
   const history = addStoreOption(
@@ -130,7 +119,7 @@ export function historyCommand(): Command {
         "the rollout history, newest first: version, when, by whom, hosts done/failed/total, " +
           "duration, state (converged, stopped, superseded, rolled back, in progress), subject",
       )
-      .option("--limit <n>", "show the newest N records", parseLimit, 20)
+      .option("--limit <n>", "show the newest N records", parseLimit, DEFAULT_HISTORY_LIMIT)
       .option("--json", "print JSON for scripts", false)
       .addOption(timeoutOption())
       .addHelpText(
@@ -145,16 +134,7 @@ export function historyCommand(): Command {
       timeoutMs: opts.timeout,
     });
     if (opts.json) {
-      console.log(JSON.stringify(
-        {
-          pin: read.pin,
-          pinProblem: read.pinProblem ?? null,
-          foreign: read.foreign,
-          records: read.entries.slice(0, opts.limit).map(entryJson),
-        },
-        null,
-        2,
-      ));
+      console.log(JSON.stringify(historyDocument(read, opts.limit), null, 2));
     } else {
       for (const line of formatHistory(read, opts.limit)) console.log(line);
     }

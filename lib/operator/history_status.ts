@@ -19,6 +19,7 @@ export interface HistoryStatus {
     syncedAt: string;
     by: string;
     subject: string;
+    author: string;
     state: RolloutState;
   } | null;
 }
@@ -36,6 +37,7 @@ export async function readHistoryStatus(store: Store): Promise<HistoryStatus> {
       syncedAt: r.syncedAt,
       by: r.by,
       subject: r.subject,
+      author: r.author,
       state: newest.state,
     },
   };

@@ -10,6 +10,8 @@ import appCss from "./pages/app.css" with { type: "text" };
 import commonJs from "./pages/common.js" with { type: "text" };
 import overviewJs from "./pages/overview.js" with { type: "text" };
 import appsJs from "./pages/apps.js" with { type: "text" };
+import historyHtml from "./pages/history.html" with { type: "text" };
+import historyJs from "./pages/history.js" with { type: "text" };
 
 /** A file served as is. */
 export interface Asset {
@@ -28,6 +30,7 @@ const JS = "text/javascript; charset=utf-8";
 export const PAGES: Readonly<Record<string, Asset>> = {
   "/": { body: overviewHtml, type: HTML },
   "/apps": { body: appsHtml, type: HTML, needsApps: true },
+  "/history": { body: historyHtml, type: HTML },
 };
 
 /** The assets, by file name below `/assets/`. */
@@ -36,4 +39,5 @@ export const ASSETS: Readonly<Record<string, Asset>> = {
   "common.js": { body: commonJs, type: JS },
   "overview.js": { body: overviewJs, type: JS },
   "apps.js": { body: appsJs, type: JS },
+  "history.js": { body: historyJs, type: JS },
 };

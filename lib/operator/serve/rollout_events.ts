@@ -10,6 +10,12 @@
  * | `all-stop`  | the cluster version became None (a host failed: its error is included)  |
  * | `converged` | every host reports the cluster version, none an error                   |
  * | `resumed`   | a stopped or paused cluster got a version again (`resume`)              |
+ * | `rolled-back` | `clusterdeploy rollback` set an earlier version (instead of `started`) |
+ * | `pinned`    | the cluster was pinned (by a rollback): `pin` says to what, by whom     |
+ * | `unpinned`  | the pin was lifted (`clusterdeploy unpin`): `pin` is the one lifted     |
+ *
+ * A pin's events are keyed by the pin's time (`pin-<digits of its at>-pinned`): an unpin does
+ * not change `/hosts`, and every process sees the same pin.
  *
  * The first snapshot a process sees is its baseline: nothing is told about it (a restarted
  * `serve` does not tell again what happened before it started).
@@ -18,9 +24,17 @@
  */
 import type { Value } from "../../tree/model.ts";
 import type { StatusSnapshot } from "./status_feed.ts";
+import { type Pin, recordName } from "../../cluster/mod.ts";
 
 /** The kinds of event. */
-export type RolloutEventKind = "started" | "all-stop" | "converged" | "resumed";
+export type RolloutEventKind =
+  | "started"
+  | "all-stop"
+  | "converged"
+  | "resumed"
+  | "rolled-back"
+  | "pinned"
+  | "unpinned";
 
 /** One event, as CMD gets it on its standard input (one JSON document). */
 export interface RolloutEvent {
@@ -36,6 +50,10 @@ export interface RolloutEvent {
   previousVersion?: Value | null;
   /** The failed hosts, with their errors (for `all-stop`). */
   failedHosts?: { id: string; name: string | null; error: string }[];
+  /** The pin set (`pinned`) or lifted (`unpinned`). */
+  pin?: Pin;
+  /** The version a rollback rolled back from (`rolled-back`). */
+  rollbackFrom?: Value | null;
   /** How many hosts report. */
   hosts: number;
   /** When this process saw it (ISO 8601). */
@@ -77,11 +95,18 @@ export class RolloutEvents {
 
     if (doc.state === "running") {
       this.#stoppedSince = undefined;
+      const newest = snapshot.history?.records[0];
+      const rollback = newest !== undefined && newest.id === recordName(hv) &&
+          newest.rollbackFrom !== undefined
+        ? newest.rollbackFrom as Value | null
+        : undefined;
       if (versionSet && prev !== undefined) {
         const resumed = prev.state === "stopped" || prev.state === "paused";
+        const kind = rollback !== undefined ? "rolled-back" : resumed ? "resumed" : "started";
         tell({
-          ...base(resumed ? "resumed" : "started", doc.version),
+          ...base(kind, doc.version),
           previousVersion: prev.version,
+          ...(rollback !== undefined ? { rollbackFrom: rollback } : {}),
         });
       }
       const converged = doc.hosts.length > 0 &&
@@ -100,11 +125,29 @@ export class RolloutEvents {
     } else {
       this.#stoppedSince = undefined;
     }
+    this.#pinEvents(doc.pin, prev?.pin, base, tell);
     this.#previous = snapshot;
     this.#baseline = false;
     // Keys only grow with the /hosts version: the oldest are never met again.
     while (this.#told.size > 1000) this.#told.delete(this.#told.values().next().value!);
     return out;
+  }
+
+  /** `pinned` when a pin appears, `unpinned` when it goes (keyed by the pin's time). */
+  #pinEvents(
+    pin: Pin | null,
+    before: Pin | null | undefined,
+    base: (kind: RolloutEventKind, rolloutVersion: Value | null) => RolloutEvent,
+    tell: (event: RolloutEvent) => void,
+  ): void {
+    const pinKey = (p: Pin, kind: RolloutEventKind) =>
+      `pin-${p.at.replace(/\D/g, "").slice(0, 20)}-${kind}`;
+    if (before && (pin === null || pin.at !== before.at)) {
+      tell({ ...base("unpinned", null), key: pinKey(before, "unpinned"), pin: before });
+    }
+    if (pin && (this.#baseline || before?.at !== pin.at)) {
+      tell({ ...base("pinned", pin.version), key: pinKey(pin, "pinned"), pin });
+    }
   }
 
   /** Whether an ALL STOP is waiting for its error (call {@linkcode next} again after the grace). */

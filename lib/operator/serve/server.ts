@@ -7,16 +7,14 @@
  * | ---------------- | ----------------------------------------------------------------- |
  * | `/`              | the overview page                                                 |
  * | `/apps`          | the apps page (with `--consul`; 404 without)                      |
+ * | `/history`       | the history page: each rollout record with its timeline           |
  * | `/assets/<file>` | the pages' CSS and JavaScript (embedded, see `assets.ts`)         |
  * | `/api/status`    | the status document, as `status --json` prints it                 |
- * | `/api/events`    | server-sent events: `status` with the document at every change    |
+ * | `/api/events`    | server-sent events: `status` and `history` documents as they change |
+ * | `/api/history`   | the history document, as `history --json` prints it               |
+ * | `/api/history/<id>` | one record (id or commit prefix), as `history show <id> --json` |
  * | `/api/apps`      | the `app/<name>` records from Consul (with `--consul`)            |
  * | `/api/info`      | what this server offers (`apps`, `history`), for the pages        |
- *
- * `/api/history` and `/api/history/<id>` (rollout records) are not served yet: 404. They plug in
- * as the Apps page does: a `history` reader in {@linkcode ServerContext}, a `/history` entry in
- * `PAGES` (with its script in `pages/`), their two cases below, and `history: true` in
- * `/api/info` (the pages then show their History link).
  *
  * @module
  */
@@ -26,6 +24,24 @@ import { readStatusDocument } from "../status_document.ts";
 import type { Store } from "../../store/types.ts";
 import { type AppsReader } from "./apps.ts";
 import { message } from "../../error_message.ts";
+import { readHistoryDocument, readHistoryEntryDocument } from "../history_document.ts";
+
+/** What may follow `/api/history/`: a record id or a commit prefix. */
+const HISTORY_ID = /^[0-9A-Za-z]{1,64}$/;
+
+async function historyEntry(store: Store, id: string): Promise<Response> {
+  if (!HISTORY_ID.test(id)) return json({ error: "expected a record id or a commit prefix" }, 400);
+  let lookup;
+  try {
+    lookup = await readHistoryEntryDocument(store, id);
+  } catch (error) {
+    return json({ error: `reading the store failed: ${message(error)}` }, 503);
+  }
+  if ("found" in lookup) return json(lookup.found);
+  return "none" in lookup
+    ? json({ error: lookup.none }, 404)
+    : json({ error: lookup.ambiguous }, 400);
+}
 
 /** The Content-Security-Policy of every answer. */
 export const CSP = "default-src 'self'; base-uri 'none'; form-action 'none'; " +
@@ -113,7 +129,16 @@ export function makeHandler(ctx: ServerContext): (request: Request) => Promise<R
     if (asset !== undefined) {
       return answer(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
     }
+    if (path.startsWith("/api/history/")) {
+      return await historyEntry(ctx.store, path.slice("/api/history/".length));
+    }
     switch (path) {
+      case "/api/history":
+        try {
+          return json(await readHistoryDocument(ctx.store));
+        } catch (error) {
+          return json({ error: `reading the store failed: ${message(error)}` }, 503);
+        }
       case "/api/status":
         try {
           return json(await readStatusDocument(ctx.store));
@@ -127,7 +152,7 @@ export function makeHandler(ctx: ServerContext): (request: Request) => Promise<R
           "x-accel-buffering": "no",
         });
       case "/api/info":
-        return json({ apps: ctx.apps !== undefined, history: false });
+        return json({ apps: ctx.apps !== undefined, history: true });
       case "/api/apps":
         if (ctx.apps === undefined) break;
         try {

@@ -6,6 +6,11 @@
  * {@linkcode readStatusDocument} — the very function `status --json` uses — and hands it to
  * every subscriber when it changed. Re-reads are coalesced: a burst of changes is one read.
  *
+ * The same reads give the history document ({@linkcode readHistoryDocument}, what
+ * `history --json` prints), followed by two more watches of the same set: `/rollouts` (the pin)
+ * and the newest record (a rollback or resume recorded on it); a host's outcome is written with
+ * its host node's report, so the host watches (and the tick) see it.
+ *
  * @module
  */
 import type { Store } from "../../store/types.ts";
@@ -13,6 +18,8 @@ import { HOSTS_PATH } from "../../cluster/mod.ts";
 import { joinPath } from "../../tree/model.ts";
 import { readStatusDocument, type StatusDocument } from "../status_document.ts";
 import { message } from "../../error_message.ts";
+import { recordPath, ROLLOUTS_PATH } from "../../cluster/mod.ts";
+import { type HistoryDocument, readHistoryDocument } from "../history_document.ts";
 
 /** One reading of the cluster. */
 export interface StatusSnapshot {
@@ -24,6 +31,10 @@ export interface StatusSnapshot {
   json: string;
   /** Counts the snapshots of this feed, from 1. */
   seq: number;
+  /** The history document (what `/api/history` answers). */
+  history: HistoryDocument;
+  /** The history document as JSON text. */
+  historyJson: string;
 }
 
 /** Options of {@linkcode StatusFeed}. */
@@ -42,6 +53,8 @@ export class StatusFeed {
   readonly #subscribers = new Set<(snapshot: StatusSnapshot) => void>();
   readonly #hostWatches = new Map<string, () => void>();
   #stopHosts: (() => void) | undefined;
+  #stopRollouts: (() => void) | undefined;
+  #newestRecord: { id: string; stop: () => void } | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #current: StatusSnapshot | undefined;
   #reading: Promise<void> | undefined;
@@ -59,6 +72,9 @@ export class StatusFeed {
   /** Starts watching; resolves once the first snapshot is read. */
   async start(): Promise<void> {
     this.#stopHosts = this.#store.watch(HOSTS_PATH, () => this.refresh(), { dataOnly: true });
+    this.#stopRollouts = this.#store.watch(ROLLOUTS_PATH, () => this.refresh(), {
+      dataOnly: true,
+    });
     this.#timer = setInterval(() => this.refresh(), this.#tickMs);
     await this.refresh();
   }
@@ -68,9 +84,10 @@ export class StatusFeed {
     return this.#current;
   }
 
-  /** How many store watches the feed holds (one for `/hosts`, one per host). */
+  /** How many store watches the feed holds (`/hosts`, one per host, `/rollouts`, its newest). */
   get watchCount(): number {
-    return (this.#stopHosts ? 1 : 0) + this.#hostWatches.size;
+    return (this.#stopHosts ? 1 : 0) + this.#hostWatches.size + (this.#stopRollouts ? 1 : 0) +
+      (this.#newestRecord ? 1 : 0);
   }
 
   /** How many subscribers (event streams, the notifier) follow the feed. */
@@ -110,6 +127,10 @@ export class StatusFeed {
     this.#stopped = true;
     this.#stopHosts?.();
     this.#stopHosts = undefined;
+    this.#stopRollouts?.();
+    this.#stopRollouts = undefined;
+    this.#newestRecord?.stop();
+    this.#newestRecord = undefined;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const stop of this.#hostWatches.values()) stop();
     this.#hostWatches.clear();
@@ -120,14 +141,20 @@ export class StatusFeed {
     // The /hosts data version before and after the read: equal, the document is of that version.
     for (let attempt = 0;; attempt++) {
       const before = await this.#store.get(HOSTS_PATH, { dataOnly: true });
-      const document = await readStatusDocument(this.#store);
+      const [document, history] = await Promise.all([
+        readStatusDocument(this.#store),
+        readHistoryDocument(this.#store),
+      ]);
       const after = await this.#store.get(HOSTS_PATH, { dataOnly: true });
       if (before?.version !== after?.version && attempt < 5) continue;
       if (this.#stopped) return;
       this.#followHosts(document.hosts.map((h) => h.id));
+      this.#followNewest(history.records[0]?.id as string | undefined);
       const json = JSON.stringify(document);
-      if (json === this.#current?.json) return;
-      const snapshot = { document, hostsVersion: after?.version ?? null, json, seq: ++this.#seq };
+      const historyJson = JSON.stringify(history);
+      if (json === this.#current?.json && historyJson === this.#current?.historyJson) return;
+      const hostsVersion = after?.version ?? null;
+      const snapshot = { document, hostsVersion, json, seq: ++this.#seq, history, historyJson };
       this.#current = snapshot;
       for (const fn of this.#subscribers) {
         try {
@@ -138,6 +165,20 @@ export class StatusFeed {
       }
       return;
     }
+  }
+
+  /** Keeps one watch on the newest record's node. */
+  #followNewest(id: string | undefined): void {
+    if (this.#newestRecord?.id === id) return;
+    this.#newestRecord?.stop();
+    this.#newestRecord = undefined;
+    if (id === undefined) return;
+    let first = true;
+    const stop = this.#store.watch(recordPath(id), () => {
+      if (first) first = false;
+      else void this.refresh();
+    }, { dataOnly: true });
+    this.#newestRecord = { id, stop };
   }
 
   /** Keeps one watch per host node listed. */
@@ -167,8 +208,9 @@ export const SSE_RETRY_MS = 1000;
 const SSE_KEEPALIVE_MS = 15_000;
 
 /**
- * A server-sent events stream of `feed`: `event: status` with the document as `data:` now and
- * after every change. Every stream subscribes to the same feed (no store watch of its own).
+ * A server-sent events stream of `feed`: `event: status` with the status document as `data:`
+ * now and after every change of it, and `event: history` with the history document likewise.
+ * Every stream subscribes to the same feed (no store watch of its own).
  */
 export function eventStream(feed: StatusFeed, closing?: AbortSignal): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -190,9 +232,16 @@ export function eventStream(feed: StatusFeed, closing?: AbortSignal): ReadableSt
         }
       };
       send(`retry: ${SSE_RETRY_MS}\n\n`);
-      unsubscribe = feed.subscribe((snapshot) =>
-        send(`id: ${snapshot.seq}\nevent: status\ndata: ${snapshot.json}\n\n`)
-      );
+      let sent: StatusSnapshot | undefined;
+      unsubscribe = feed.subscribe((snapshot) => {
+        if (snapshot.json !== sent?.json) {
+          send(`id: ${snapshot.seq}\nevent: status\ndata: ${snapshot.json}\n\n`);
+        }
+        if (snapshot.historyJson !== sent?.historyJson) {
+          send(`id: ${snapshot.seq}\nevent: history\ndata: ${snapshot.historyJson}\n\n`);
+        }
+        sent = snapshot;
+      });
       keepalive = setInterval(() => send(": keepalive\n\n"), SSE_KEEPALIVE_MS);
       // The server stopping ends every stream (the browsers reconnect to the next server).
       onClosing = () => {

@@ -17,6 +17,7 @@ Deno.test("assets: every page file is embedded, as it is, and in serve's module 
   const served = new Map<string, string>([
     ["overview.html", PAGES["/"].body],
     ["apps.html", PAGES["/apps"].body],
+    ["history.html", PAGES["/history"].body],
     ...Object.entries(ASSETS).map(([name, a]) => [name, a.body] as [string, string]),
   ]);
   deepEqual([...served.keys()].sort(), files);
@@ -38,7 +39,12 @@ Deno.test("assets: every page file is embedded, as it is, and in serve's module 
 });
 
 Deno.test("assets: no inline script or style, no innerHTML, nothing external", () => {
-  const all = { ...ASSETS, "overview.html": PAGES["/"], "apps.html": PAGES["/apps"] };
+  const all = {
+    ...ASSETS,
+    "overview.html": PAGES["/"],
+    "apps.html": PAGES["/apps"],
+    "history.html": PAGES["/history"],
+  };
   for (const [name, asset] of Object.entries(all)) {
     const text = asset.body;
     ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/.test(text), name);

@@ -4,13 +4,15 @@
  * `serve` on a real ZooKeeper with real agent processes: the overview lists every host; a sync
  * bump and the agents' convergence show without reload; the page reconnects by itself after
  * the server restarts; a failing host's error and ALL STOP appear; a hostile error string in a
- * host node is text and runs no script; the Apps page shows Consul's records as text. A
+ * host node is text and runs no script; the Apps page shows Consul's records as text; the
+ * History page shows the failed rollout's timeline (one bar per host, the failed bar's error as
+ * text) and, without reload, the rollback that followed and the pin. A
  * screenshot of each page is saved under a temp dir whose path is printed.
  *
  * Covers: lib/operator/serve/mod.ts, lib/operator/serve/server.ts,
  *   lib/operator/serve/status_feed.ts, lib/operator/serve/pages/overview.js,
  *   lib/operator/serve/pages/apps.js, lib/operator/serve/pages/common.js,
- *   lib/operator/serve/apps.ts.
+ *   lib/operator/serve/apps.ts, lib/operator/serve/pages/history.js.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -19,6 +21,8 @@ import { ServeProcess, startServeCluster, tree } from "../../support/harness/ser
 import { waitFor } from "../../support/harness/wait.ts";
 import { startConsulDouble } from "../../support/servers/consul_double.ts";
 import { decodeProperties, encodeProperties } from "../../../lib/tree/codec.ts";
+import { runEntrypoint } from "../../support/harness/cli.ts";
+import { encodeOutcome } from "../../../lib/cluster/mod.ts";
 
 const HOSTILE = "<img src=x onerror=window.__pwned=1>";
 /** How long the page may take to show a change the store already has (the issue's 2 s). */
@@ -220,6 +224,113 @@ Deno.test({
       );
       equal(await page.$$eval("img", (imgs) => imgs.length), 0);
       await page.screenshot({ path: `${shots}/apps.png`, fullPage: true });
+
+      // History: the failed rollout's timeline (one bar per host that reported, the failed
+      // bar's error as text); a rollback appears without reload; the rolled-back record shows.
+      await cluster.store.delete("/hosts/0badbadbad00");
+      const before = await (await fetch(`${serve.url}/api/history`)).json();
+      const failing = before.records[0];
+      equal(failing.state, "stopped");
+      equal(await page.$eval("#nav-history", (e) => (e as HTMLElement).hidden), false);
+      await page.goto(`${serve.url}/history`);
+      await page.waitForSelector(`#records tr[data-id="${failing.id}"]`, { timeout: 5000 });
+      await page.evaluate(() => (globalThis as unknown as { __noReload: number }).__noReload = 2);
+      await page.waitForSelector("#timeline rect.tl-bar.failed", { timeout: 5000 });
+      const bars = () => page.$$eval("#timeline rect.tl-bar", (r) => r.length);
+      equal(await bars(), failing.outcomes.length);
+      equal(failing.outcomes.length, NAMES.length, JSON.stringify(failing.outcomes));
+      ok((await page.$eval("#timeline text.tl-error", (e) => e.textContent))!.includes("Command"));
+      const rolled = await runEntrypoint("main.ts", [
+        "rollback",
+        cluster.repo.path,
+        "--tree-dir",
+        `${cluster.dir}/rollback-trees`,
+        "--store",
+        cluster.zk.connect,
+      ]);
+      equal(rolled.code, 0, rolled.stderr);
+      await page.waitForFunction(
+        (id: string) =>
+          document.querySelector(`#records tr[data-id="${id}"] td.state`)?.textContent ===
+            "rolled back" && !document.getElementById("pin-banner")!.hidden,
+        { timeout: LIVE_MS + 1000, polling: 50 },
+        failing.id,
+      );
+      // The hosts that deploy the rollback report; the page follows without reload.
+      let back: { id: string; outcomes: unknown[] } | undefined;
+      await waitFor("the rollback's outcomes", async () => {
+        back = (await (await fetch(`${serve.url}/api/history`)).json()).records[0];
+        return back!.id !== failing.id && back!.outcomes.length >= NAMES.length - 1;
+      }, 20_000);
+      await page.waitForFunction(
+        (n: number) => document.querySelectorAll("#timeline rect.tl-bar.done").length === n,
+        { timeout: LIVE_MS + 1000, polling: 50 },
+        back!.outcomes.length,
+      );
+      equal(await bars(), back!.outcomes.length, "the rollback's timeline: one bar per host");
+      await page.click(`#records tr[data-id="${failing.id}"]`);
+      await page.waitForSelector(`#detail[data-id="${failing.id}"]`, { timeout: 2000 });
+      equal(await bars(), failing.outcomes.length);
+      const failedRow = await page.$eval(
+        `#outcomes tr[data-host="${b.id}"] td.error`,
+        (e) => e.textContent,
+      );
+      ok(failedRow!.includes("Command failed"), failedRow!);
+      equal(
+        await page.evaluate(() => (globalThis as unknown as { __noReload: number }).__noReload),
+        2,
+      );
+      await page.screenshot({ path: `${shots}/history.png`, fullPage: true });
+
+      // An outcome written with no host node change (the tick reads it) with a hostile error:
+      // shown live, as text, in the table and in the picture; no script runs.
+      const t = Date.parse(failing.syncedAt);
+      await cluster.store.create(
+        `/rollouts/${failing.id}/0badbadbad00`,
+        encodeOutcome({
+          name: "<b>evil</b>",
+          started: new Date(t + 10).toISOString(),
+          finished: new Date(t + 20).toISOString(),
+          result: "failed",
+          error: HOSTILE,
+          commands: 0,
+        }),
+      );
+      await page.waitForFunction(
+        (h: string) =>
+          document.querySelector(`#outcomes tr[data-host="0badbadbad00"] td.error`)
+            ?.textContent === h,
+        { timeout: LIVE_MS + 1000, polling: 50 },
+        HOSTILE,
+      );
+      const svgTexts = await page.$$eval("#timeline text", (ts) => ts.map((x) => x.textContent));
+      ok(svgTexts.includes(HOSTILE) && svgTexts.includes("<b>evil</b>"), svgTexts.join("|"));
+      equal(await bars(), failing.outcomes.length + 1);
+      equal(
+        await page.$$eval(`#records tr[data-id="${failing.id}"] rect.mini-bar`, (r) => r.length),
+        failing.outcomes.length + 1,
+      );
+      equal(await page.$$eval("img, b", (x) => x.length), 0);
+      equal(
+        await page.evaluate(() => typeof (globalThis as unknown as { __pwned?: number }).__pwned),
+        "undefined",
+      );
+
+      // The overview says pinned (by whom, from which version) and names the current rollout.
+      await page.click("nav a[href='/']");
+      await page.waitForFunction(
+        () => !document.getElementById("pin-banner")!.hidden,
+        { timeout: 5000, polling: 50 },
+      );
+      ok((await page.$eval("#cluster-state", (e) => e.textContent))!.endsWith(", pinned"));
+      const pinText = (await page.$eval("#pin-banner", (e) => e.textContent))!;
+      ok(pinText.includes("rolled back from None") && pinText.includes(" by "), pinText);
+      const current = (await page.$eval("#current", (e) => e.textContent))!;
+      ok(
+        current.includes("test <test@example.invalid>") && /synced by \S+ \d+s ago/.test(current),
+        current,
+      );
+      await page.screenshot({ path: `${shots}/overview-pinned.png`, fullPage: true });
       ok(problems.every((p) => !/Content Security Policy|Refused/.test(p)), problems.join("\n"));
       console.log(`  screenshots: ${shots}`);
     } finally {

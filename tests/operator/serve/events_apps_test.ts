@@ -17,19 +17,21 @@ import { readApps } from "../../../lib/operator/serve/apps.ts";
 import { HttpConsul } from "../../../lib/handler/consul.ts";
 import { startConsulDouble } from "../../support/servers/consul_double.ts";
 import type { Value } from "../../../lib/tree/model.ts";
+import type { Pin } from "../../../lib/cluster/mod.ts";
 
 let seq = 0;
 function snap(
   hv: number,
   version: Value | null,
   hosts: Partial<HostStatus>[],
+  extra: { pin?: Pin | null; records?: Record<string, unknown>[] } = {},
 ): StatusSnapshot {
   const state = version === null ? "stopped" : version === false ? "paused" : "running";
   const document = {
     version,
     state,
     roleLocks: [],
-    pin: null,
+    pin: extra.pin ?? null,
     current: null,
     rollouts: [],
     hosts: hosts.map((h, i) => ({
@@ -43,7 +45,21 @@ function snap(
       ...h,
     })),
   } as StatusSnapshot["document"];
-  return { document, hostsVersion: hv, json: JSON.stringify(document), seq: ++seq };
+  const history = {
+    pin: extra.pin ?? null,
+    pinProblem: null,
+    foreign: [],
+    records: extra.records ?? [],
+  };
+  const historyJson = JSON.stringify(history);
+  return {
+    document,
+    hostsVersion: hv,
+    json: JSON.stringify(document),
+    seq: ++seq,
+    history,
+    historyJson,
+  };
 }
 
 const kinds = (events: { kind: string; key: string }[]) => events.map((e) => `${e.key}`);
@@ -70,6 +86,29 @@ Deno.test("rollout events: baseline silent; started, converged, all-stop, resume
   equal(resumed.kind, "resumed");
   equal(resumed.previousVersion, null);
   equal(converged.kind, "converged");
+});
+
+Deno.test("rollout events: rolled back (not started), pinned, unpinned, once each", () => {
+  const e = new RolloutEvents();
+  const pin: Pin = { version: "b", by: "ann@h", at: "2026-12-07T16:00:00.123Z", from: "c" };
+  deepEqual(e.next(snap(3, null, [{ error: "boom" }])), []); // baseline: ALL STOP at c
+  const rollback = { id: "0000000004", rollbackFrom: "c" };
+  const back = e.next(snap(4, "b", [{ converged: false }], { pin, records: [rollback] }));
+  deepEqual(kinds(back), ["0000000004-rolled-back", "pin-20261207160000123-pinned"]);
+  equal(back[0].rollbackFrom, "c");
+  equal(back[1].pin?.by, "ann@h");
+  deepEqual(e.next(snap(4, "b", [{}], { pin, records: [rollback] })).map((x) => x.key), [
+    "0000000004-converged",
+  ]);
+  const unpinned = e.next(snap(4, "b", [{}], { records: [rollback] }));
+  deepEqual(kinds(unpinned), ["pin-20261207160000123-unpinned"]);
+  equal(unpinned[0].pin?.version, "b");
+  deepEqual(e.next(snap(4, "b", [{}], { records: [rollback] })), []);
+  // A plain sync afterwards is `started` again.
+  const next = e.next(snap(5, "d", [{ converged: false }], {
+    records: [{ id: "0000000005" }, rollback],
+  }));
+  deepEqual(kinds(next), ["0000000005-started"]);
 });
 
 Deno.test("rollout events: ALL STOP without any error is told after the grace", () => {

@@ -1,7 +1,7 @@
 /**
  * `serve`'s fan-out: 100 event-stream clients on one server, a host change in a real ZooKeeper
  * reaches every one of them, and the server holds one watch set for all of them (one for
- * `/hosts`, one per host: the same count with 100 clients as with none). The time it takes is
+ * `/hosts`, one for `/rollouts`, one per host: the same count with 100 clients as with none). The time it takes is
  * measured by bench/serve_sse_bench.ts.
  *
  * Covers: lib/operator/serve/status_feed.ts, lib/operator/serve/server.ts.
@@ -17,6 +17,8 @@ import { startZooKeeper } from "../../support/servers/zookeeper.ts";
 
 const CLIENTS = 100;
 const HOSTS = 3;
+/** `/hosts` and `/rollouts` (no record yet: no watch of the newest). */
+const WATCHED = 2;
 
 Deno.test({
   name: "serve fan-out: 100 SSE clients get a host change, the server holds one watch set",
@@ -38,18 +40,18 @@ Deno.test({
       makeHandler({ store, feed, closing: closing.signal }),
     );
     try {
-      equal(store.count, 1 + HOSTS);
+      equal(store.count, WATCHED + HOSTS);
       const url = `http://127.0.0.1:${server.addr.port}/api/events`;
       const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectSse(url)));
       await waitFor("every client's first document", () => clients.every((c) => c.last));
-      equal(store.count, 1 + HOSTS, "one watch set for every client");
+      equal(store.count, WATCHED + HOSTS, "one watch set for every client");
 
       await writer.set("/hosts/h1", encodeProperties({ name: "h1", version: "v2" }));
       const atV2 = (c: { last?: Record<string, unknown> }) =>
         (c.last?.hosts as { id: string; version: unknown }[]).find((h) => h.id === "h1")
           ?.version === "v2";
       await waitFor("every client to see h1 at v2", () => clients.every(atV2));
-      equal(store.count, 1 + HOSTS, "still one watch set");
+      equal(store.count, WATCHED + HOSTS, "still one watch set");
 
       // A host joins: the feed watches it too, still one watch per host.
       await writer.create("/hosts/h9", encodeProperties({ name: "h9", version: "v1" }));
@@ -57,10 +59,10 @@ Deno.test({
         "every client to see h9",
         () => clients.every((c) => (c.last?.hosts as unknown[]).length === HOSTS + 1),
       );
-      equal(store.count, 1 + HOSTS + 1);
+      equal(store.count, WATCHED + HOSTS + 1);
       for (const c of clients) c.close();
       await waitFor("the streams to end", () => feed.subscribers === 0);
-      equal(store.count, 1 + HOSTS + 1, "the watches do not depend on the clients");
+      equal(store.count, WATCHED + HOSTS + 1, "the watches do not depend on the clients");
     } finally {
       closing.abort();
       await server.shutdown();

@@ -3,7 +3,8 @@
  * bump is told once (`started`); a host's failure makes ALL STOP, told once with the version
  * being rolled out and the host's error; after the cause is fixed, `resume` is told once even
  * though CMD fails twice first (retried with backoff), then `converged`. CMD is an argv array
- * that records each event it gets on its standard input.
+ * that records each event it gets on its standard input. A rollback is told once as
+ * `rolled-back` (not `started`) and `pinned`; `unpin` once as `unpinned`.
  *
  * Covers: lib/operator/serve/notify.ts, lib/operator/serve/rollout_events.ts,
  *   lib/operator/serve/mod.ts, lib/cluster/reserved.ts.
@@ -32,6 +33,8 @@ interface Told {
   version: unknown;
   rolloutVersion: unknown;
   failedHosts?: { id: string; error: string }[];
+  rollbackFrom?: unknown;
+  pin?: { version: string; by: string; from: unknown };
 }
 
 async function told(dir: string, kind: string): Promise<Told[]> {
@@ -51,7 +54,7 @@ async function bothDecided(serves: ServeProcess[], kind: string) {
     () =>
       serves.every((s) =>
         s.process.lines.some((l) =>
-          new RegExp(`notify \\d{10}-${kind}: ${kind} (claimed by another|sent|NOT sent)`).test(l)
+          new RegExp(`notify \\S+-${kind}: ${kind} (claimed by another|sent|NOT sent)`).test(l)
         )
       ),
     20_000,
@@ -114,6 +117,41 @@ Deno.test({
       const data = JSON.parse((await cluster.store.get(`/notifications/${claim}`))!.data);
       equal(data.state, "sent");
       equal(data.attempts, 3);
+
+      // A rollback (to the first commit): rolled-back (not started) and pinned, once each;
+      // unpin: unpinned, once.
+      const rolled = await runEntrypoint("main.ts", [
+        "rollback",
+        cluster.repo.path,
+        "--tree-dir",
+        `${cluster.dir}/rollback-trees`,
+        "--store",
+        cluster.zk.connect,
+      ]);
+      equal(rolled.code, 0, rolled.stderr);
+      await bothDecided(serves, "rolled-back");
+      await bothDecided(serves, "pinned");
+      const rb = await told(out, "rolled-back");
+      equal(rb.length, 1, logs());
+      equal(rb[0].rollbackFrom, v2);
+      ok(typeof rb[0].version === "string" && rb[0].version !== v2, String(rb[0].version));
+      const pins = await told(out, "pinned");
+      equal(pins.length, 1, logs());
+      equal(pins[0].pin?.version, rb[0].version);
+      equal(pins[0].pin?.from, v2);
+      equal((await told(out, "started")).length, 1, "a rollback is not told as started");
+      const unpin = await runEntrypoint("main.ts", ["unpin", "--store", cluster.zk.connect]);
+      equal(unpin.code, 0, unpin.stderr);
+      await bothDecided(serves, "unpinned");
+      const unpinned = await told(out, "unpinned");
+      equal(unpinned.length, 1, logs());
+      equal(unpinned[0].pin?.version, rb[0].version);
+      const kinds = (await cluster.store.get("/notifications"))!.children.map((c) =>
+        c.replace(/^(\d{10}|pin-\d+)-/, "")
+      );
+      for (const kind of ["rolled-back", "pinned", "unpinned"]) {
+        equal(kinds.filter((k) => k === kind).length, 1, kinds.join(" "));
+      }
     } finally {
       for (const s of serves) await s.stop();
       await cluster.close();

@@ -20,6 +20,9 @@ function renderCluster(doc) {
     doc.state
   ] ?? doc.state;
   state.className = `state ${doc.state}`;
+  if (doc.pin) state.textContent += ", pinned";
+  renderPin(doc);
+  renderCurrent(doc);
   const converged = doc.hosts.filter((h) => h.converged).length;
   const failed = doc.hosts.filter((h) => h.error !== null).length;
   document.getElementById("cluster-summary").textContent =
@@ -34,6 +37,46 @@ function renderCluster(doc) {
       item.append(el("strong", h.name ?? h.id), ": ", el("span", h.error, "error"));
       return item;
     }),
+  );
+}
+
+/** How long ago `iso` was, in words (`42s ago`, `3m ago`, `2h ago`, `4d ago`). */
+function ago(iso) {
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  if (!Number.isFinite(s)) return "";
+  if (s < 60) return `${Math.max(0, s)}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+/** The pin (set by a rollback): to what, by whom, when, from which version. */
+function renderPin(doc) {
+  const banner = document.getElementById("pin-banner");
+  banner.hidden = !doc.pin;
+  if (!doc.pin) return;
+  const p = doc.pin;
+  banner.replaceChildren(
+    el("strong", "Pinned"),
+    ` to ${p.version} by ${p.by} at ${p.at} (${ago(p.at)}), rolled back from ` +
+      `${showVersion(p.from)}: sync will not run until `,
+    el("code", "clusterdeploy unpin"),
+  );
+}
+
+/** The current rollout (the newest record): version, subject, author, who synced, when. */
+function renderCurrent(doc) {
+  const current = document.getElementById("current");
+  const c = doc.current;
+  if (!c) {
+    current.textContent = "no rollout recorded";
+    return;
+  }
+  current.replaceChildren(
+    el("code", String(c.version).slice(0, 12)),
+    " ",
+    el("span", c.subject, "subject"),
+    ` by ${c.author ?? "?"}; synced by ${c.by} ${ago(c.syncedAt)} (${c.state})`,
   );
 }
 
@@ -190,4 +233,5 @@ events.addEventListener("status", (e) => {
   view.seq = e.lastEventId;
   render();
 });
+setInterval(render, 10_000); // keeps "… ago" current between changes
 showNavigation();
