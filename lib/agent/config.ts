@@ -24,6 +24,7 @@ import { formatValue } from "../tree/value.ts";
 import { readIniSection } from "./config_ini.ts";
 import { shellWords } from "./shell_words.ts";
 import { checkedRunDirectory, type ConfiguredIdentity, identityProblem } from "./identity.ts";
+import { readBounded } from "../read_bounded.ts";
 
 /** The section the agent reads. */
 export const CONFIG_SECTION = "zkdeployment";
@@ -96,25 +97,13 @@ export const fetchValue: FetchValue = async (url) => {
     await response.body?.cancel();
     throw new Error(`HTTP status ${response.status}`);
   }
-  return await boundedText(response);
+  const bytes = await readBounded(
+    response.body ?? [],
+    MAX_FETCHED_BYTES,
+    () => new Error(`longer than ${MAX_FETCHED_BYTES} bytes`),
+  );
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 };
-
-async function boundedText(response: Response): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.length;
-    if (size > MAX_FETCHED_BYTES) throw new Error(`longer than ${MAX_FETCHED_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder("utf-8", { fatal: true }).decode(all);
-}
 
 /** One option's value: a URL's content (trimmed; null when it does not exist), else itself. */
 async function resolveValue(

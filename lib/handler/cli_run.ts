@@ -13,6 +13,7 @@ import { BatchError } from "./errors.ts";
 import { batchTooLarge, makeEvent, MAX_BATCH_BYTES } from "./event.ts";
 import { handleBatch, handleEvents, type HandlerOptions } from "./handle.ts";
 import { message } from "../error_message.ts";
+import { readBounded } from "../read_bounded.ts";
 
 /** Handles a batch of events: `json`, or standard input when undefined; sets `Deno.exitCode`. */
 export async function runBatch(
@@ -22,7 +23,7 @@ export async function runBatch(
 ): Promise<void> {
   await run(
     handlerOptions(opts, test),
-    async (o) => handleBatch(json ?? await readAtMost(Deno.stdin.readable), o),
+    async (o) => handleBatch(json ?? await readStdin(), o),
   );
 }
 
@@ -67,19 +68,13 @@ async function run(options: HandlerOptions, work: (o: HandlerOptions) => Promise
 }
 
 /** Reads a batch as UTF-8 text; throws, without reading the rest, past {@linkcode MAX_BATCH_BYTES}. */
-async function readAtMost(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_BATCH_BYTES) throw new BatchError(batchTooLarge(`more than ${MAX_BATCH_BYTES}`));
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(all);
+
+/** The events on standard input, refused past the batch limit before the rest is read. */
+async function readStdin(): Promise<string> {
+  const bytes = await readBounded(
+    Deno.stdin.readable,
+    MAX_BATCH_BYTES,
+    () => new BatchError(batchTooLarge(`more than ${MAX_BATCH_BYTES}`)),
+  );
+  return new TextDecoder().decode(bytes);
 }

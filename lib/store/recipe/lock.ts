@@ -94,7 +94,7 @@ export async function acquireRecipeLock(
     }
     const queue = contenders(children);
     const index = queue.indexOf(node);
-    if (index === 0) return held(store, `${path}/${node}`);
+    if (index === 0) return heldNode(store, `${path}/${node}`);
     const predecessor = `${path}/${queue[index - 1]}`;
     if (!told) {
       const holder = await retrying(() => store.get(`${path}/${queue[0]}`));
@@ -104,7 +104,7 @@ export async function acquireRecipeLock(
       }
     }
     if (!await untilGone(store, predecessor, options.signal)) {
-      await held(store, `${path}/${node}`).release();
+      await heldNode(store, `${path}/${node}`).release();
       throw new StoreError("CLOSED", "stopped waiting for the lock", path);
     }
   }
@@ -134,7 +134,11 @@ async function createContender(
   }
 }
 
-function held(store: Store, node: string): RecipeLock {
+/**
+ * A node this client holds in a recipe (a lock's contender, a semaphore's lease), released by
+ * deleting it once, retried across lost connections; a node already gone counts as released.
+ */
+export function heldNode(store: Store, node: string): RecipeLock {
   let released: Promise<void> | undefined;
   return {
     node,

@@ -17,7 +17,7 @@
  * @module
  */
 import { isStoreError, type Lock, type Store, StoreError } from "../types.ts";
-import { acquireRecipeLock, retrying } from "./lock.ts";
+import { acquireRecipeLock, heldNode, retrying } from "./lock.ts";
 
 /** The name of a semaphore's lock: `<path>` followed by this (kazoo's `lock_path`). */
 export const SEMAPHORE_LOCK_SUFFIX = "-__lock__";
@@ -76,7 +76,7 @@ export async function acquireSemaphore(
       const leases = leaseNames(
         await retrying(async () => (await store.get(path))?.children ?? []),
       );
-      if (leases.includes(name)) return held(store, node);
+      if (leases.includes(name)) return heldNode(store, node);
       if (leases.length < maxLeases) {
         await retrying(() =>
           store.create(node, identifier, { ephemeral: true }).catch((error) => {
@@ -84,7 +84,7 @@ export async function acquireSemaphore(
             return node;
           })
         );
-        return held(store, node);
+        return heldNode(store, node);
       }
       if (!told) {
         told = true;
@@ -177,17 +177,4 @@ async function ensurePool(store: Store, path: string, maxLeases: number): Promis
       await store.set(path, text);
     }
   });
-}
-
-function held(store: Store, node: string): SemaphoreLease {
-  let released: Promise<void> | undefined;
-  return {
-    node,
-    release: () =>
-      released ??= retrying(() =>
-        store.delete(node).catch((error) => {
-          if (!isStoreError(error, "NO_NODE")) throw error;
-        })
-      ),
-  };
 }
