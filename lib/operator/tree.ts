@@ -9,7 +9,7 @@ import { invalidateDeploymentIndexOps } from "../cluster/mod.ts";
 import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
 import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
-import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
+import { DEFAULT_MAX_NODE_BYTES, loadTreeStream, openTreeFile } from "../tree/load.ts";
 import {
   addStoreOption,
   MAX_NODE_BYTES_HELP,
@@ -33,16 +33,22 @@ export function rebaseOps(ops: readonly TreeOp[], base: string): TreeOp[] {
   return ops.map((op) => ({ ...op, path: base + op.path }));
 }
 
-async function readText(file: string): Promise<string> {
-  let bytes: Uint8Array;
+/**
+ * Loads a tree file (or standard input for `-`) as a stream: parsed as read, a line or node over
+ * the limit refused when reached; with `onTopLevel`, each top-level subtree dropped once checked.
+ */
+async function loadFile(
+  file: string,
+  maxNodeBytes: number,
+  onTopLevel?: (node: TreeNode) => void,
+): Promise<TreeNode> {
+  let stream: ReadableStream<Uint8Array>;
   try {
-    bytes = file === "-"
-      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
-      : await Deno.readFile(file);
+    stream = file === "-" ? Deno.stdin.readable : await openTreeFile(file);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  return decodeTreeText(bytes, file);
+  return await loadTreeStream(stream, file, { maxNodeBytes, onTopLevel });
 }
 
 /** Builds the `tree` command group. */
@@ -95,9 +101,7 @@ export function treeCommand(): Command {
       opts: { store: string; trim: boolean; dryRun: boolean; maxNodeBytes: number },
     ) => {
       const at = normalisePath(path);
-      const desired = loadTreeText(await readText(file), file, {
-        maxNodeBytes: opts.maxNodeBytes,
-      });
+      const desired = await loadFile(file, opts.maxNodeBytes);
       const plan = (live: TreeNode) => {
         const diff = diffTrees(desired, live, { trim: opts.trim });
         const ops = rebaseOps(diff.ops, at);
@@ -142,7 +146,8 @@ export function treeCommand(): Command {
       let bad = 0;
       for (const file of files) {
         try {
-          loadTreeText(await readText(file), file, { maxNodeBytes: opts.maxNodeBytes });
+          // Each top-level subtree checked and dropped: memory bounded by the largest one.
+          await loadFile(file, opts.maxNodeBytes, () => {});
           console.log(`${file}: ok`);
         } catch (error) {
           bad++;

@@ -5,8 +5,9 @@
  * @module
  */
 import { encodeProperties } from "./codec.ts";
-import { joinPath, type TreeNode, TreeSyntaxError } from "./model.ts";
-import { parseTree } from "./parse.ts";
+import { emptyNode, joinPath, type TreeNode, TreeSyntaxError } from "./model.ts";
+import { nodeSizeReason, type ParseOptions, parseTree, TreeParser } from "./parse.ts";
+import { maxLineBytes, readTreeLines } from "./line_reader.ts";
 import { checkTreeValues } from "./safe_values.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "./limits.ts";
 
@@ -49,8 +50,7 @@ export function checkNodeSizes(root: TreeNode, maxBytes: number): void {
       if (size > maxBytes) {
         throw new TreeSyntaxError(
           node.source ?? { file: "<tree>", line: 1, column: 1 },
-          `node ${path} holds ${size} bytes of data, over the store's limit of ${maxBytes} ` +
-            `bytes (--max-node-bytes)`,
+          nodeSizeReason(path, size, maxBytes),
         );
       }
     }
@@ -79,4 +79,56 @@ export function loadTreeText(text: string, file: string, options: LoadOptions = 
 export function checkTree(tree: TreeNode, options: LoadOptions = {}): void {
   checkNodeSizes(tree, options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES);
   checkTreeValues(tree);
+}
+
+/**
+ * Parses tree text read from `stream` as it comes (see `readTreeLines`: chunks, strict UTF-8,
+ * no line over {@linkcode maxLineBytes} of the node limit ever held) and refuses a node as soon
+ * as its data is over the limit. With `onTopLevel`, each top-level subtree is handed over once
+ * complete and dropped (the root returned is then empty). The syntax and size checks only:
+ * {@linkcode checkTree} does the rest.
+ */
+export async function parseTreeStream(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  options: LoadOptions & Pick<ParseOptions, "onTopLevel"> = {},
+): Promise<TreeNode> {
+  const maxNodeBytes = options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES;
+  const parser = new TreeParser(file, { maxNodeBytes, onTopLevel: options.onTopLevel });
+  for await (const lines of readTreeLines(stream, file, maxLineBytes(maxNodeBytes))) {
+    for (const line of lines) parser.line(line);
+  }
+  return parser.finish();
+}
+
+/**
+ * {@linkcode loadTreeText} on a stream: parsed as it is read ({@linkcode parseTreeStream}) and
+ * checked. With `onTopLevel`, each top-level subtree is checked, handed over and dropped, so
+ * memory stays bounded by the largest one (what `tree validate` does).
+ */
+export async function loadTreeStream(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  options: LoadOptions & Pick<ParseOptions, "onTopLevel"> = {},
+): Promise<TreeNode> {
+  const onTopLevel = options.onTopLevel;
+  if (onTopLevel === undefined) {
+    const tree = await parseTreeStream(stream, file, options);
+    checkTreeValues(tree);
+    return tree;
+  }
+  return await parseTreeStream(stream, file, {
+    ...options,
+    onTopLevel(node) {
+      const root = emptyNode();
+      root.children.set(node.name, node);
+      checkTreeValues(root);
+      onTopLevel(node);
+    },
+  });
+}
+
+/** The bytes of a file as a stream (closed once read to the end or cancelled). */
+export async function openTreeFile(path: string): Promise<ReadableStream<Uint8Array>> {
+  return (await Deno.open(path)).readable;
 }
