@@ -35,9 +35,17 @@ export function maxLineBytes(maxNodeBytes: number): number {
 
 const NEWLINE = 0x0a;
 
+/** Lines read together, each with the byte offset in the stream where it starts. */
+export interface LineBatch {
+  /** The lines, without their endings. */
+  lines: string[];
+  /** `offsets[i]`: where `lines[i]` starts, in bytes from the start of the stream. */
+  offsets: number[];
+}
+
 /**
  * The lines of `stream`, in batches (one batch per chunk read, holding the lines that chunk
- * completed), without their `\n` or `\r\n` ending and with a leading byte order mark dropped.
+ * completed, with their byte offsets), without their `\n` or `\r\n` ending and with a leading byte order mark dropped.
  * The last line is yielded even without a final newline. Throws {@linkcode TreeSyntaxError} at
  * `file:line:1` for invalid UTF-8 and at `file:line:column` when a line goes over `limit` bytes
  * (the column where the limit was reached) — having read at most `limit` bytes of that line plus
@@ -47,7 +55,9 @@ export async function* readTreeLines(
   stream: ReadableStream<Uint8Array>,
   file: string,
   limit: number,
-): AsyncGenerator<string[]> {
+  /** The byte offset the stream starts at in its file (added to the offsets given). */
+  startOffset = 0,
+): AsyncGenerator<LineBatch> {
   const reader = stream.getReader();
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   /** The start of the current, unfinished line, from earlier chunks. */
@@ -55,6 +65,9 @@ export async function* readTreeLines(
   let pendingBytes = 0;
   /** The number of the line being read (the one `pending` starts). */
   let line = 1;
+  /** Where the current line starts, and where the next chunk does. */
+  let lineStart = startOffset;
+  let chunkStart = startOffset;
   let done = false;
   try {
     while (true) {
@@ -62,12 +75,15 @@ export async function* readTreeLines(
       if (end) break;
       if (chunk.length === 0) continue;
       const firstLine = line;
+      const offsets: number[] = [];
       let start = 0;
       let head = pending;
       let held = pendingBytes;
       for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
         if (held + nl - start > limit) tooLong(head, chunk.subarray(start, nl), file, line, limit);
         line++;
+        offsets.push(lineStart);
+        lineStart = chunkStart + nl + 1;
         start = nl + 1;
         head = [];
         held = 0;
@@ -76,17 +92,20 @@ export async function* readTreeLines(
       if (held + rest.length > limit) tooLong(head, rest, file, line, limit);
       if (start > 0) {
         const whole = concat([...pending, chunk.subarray(0, start)]);
-        yield splitLines(decodeLines(decoder, whole, file, firstLine, true));
+        const lines = splitLines(decodeLines(decoder, whole, file, firstLine, true));
+        chunkStart += chunk.length;
+        yield { lines, offsets };
         pending = [];
         pendingBytes = 0;
       }
+      if (start === 0) chunkStart += chunk.length;
       if (rest.length > 0) {
         pending.push(start > 0 ? rest.slice() : rest);
         pendingBytes += rest.length;
       }
     }
     const last = decodeLines(decoder, concat(pending), file, line, false);
-    if (last !== "") yield splitLines(last);
+    if (last !== "") yield { lines: splitLines(last), offsets: [lineStart] };
     done = true;
   } finally {
     if (!done) await reader.cancel().catch(() => {});

@@ -95,8 +95,8 @@ export async function parseTreeStream(
 ): Promise<TreeNode> {
   const maxNodeBytes = options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES;
   const parser = new TreeParser(file, { maxNodeBytes, onTopLevel: options.onTopLevel });
-  for await (const lines of readTreeLines(stream, file, maxLineBytes(maxNodeBytes))) {
-    for (const line of lines) parser.line(line);
+  for await (const { lines, offsets } of readTreeLines(stream, file, maxLineBytes(maxNodeBytes))) {
+    for (let i = 0; i < lines.length; i++) parser.line(lines[i], offsets[i]);
   }
   return parser.finish();
 }
@@ -119,11 +119,11 @@ export async function loadTreeStream(
   }
   return await parseTreeStream(stream, file, {
     ...options,
-    onTopLevel(node) {
+    onTopLevel(node, offset) {
       const root = emptyNode();
       root.children.set(node.name, node);
       checkTreeValues(root);
-      onTopLevel(node);
+      onTopLevel(node, offset);
     },
   });
 }
@@ -131,4 +131,54 @@ export async function loadTreeStream(
 /** The bytes of a file as a stream (closed once read to the end or cancelled). */
 export async function openTreeFile(path: string): Promise<ReadableStream<Uint8Array>> {
   return (await Deno.open(path)).readable;
+}
+
+/** Where a top-level node's definition starts in a file. */
+export interface TopLevelAt {
+  /** The file's name, as errors give it. */
+  file: string;
+  /** The byte offset of its node line. */
+  offset: number;
+  /** The number of its node line. */
+  line: number;
+}
+
+/**
+ * Parses the one top-level subtree whose node line is at `at` in the file at `path`: reads from
+ * there and stops at the next top-level node (or the end), the rest of the file unread. For a
+ * file already validated: the syntax and size checks run again, the value checks do not.
+ */
+export async function readTopLevelAt(
+  path: string,
+  at: TopLevelAt,
+  options: LoadOptions & Pick<ParseOptions, "keepSources"> = {},
+): Promise<TreeNode> {
+  const maxNodeBytes = options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES;
+  let found: TreeNode | undefined;
+  const parser = new TreeParser(at.file, {
+    maxNodeBytes,
+    firstLine: at.line,
+    keepSources: options.keepSources,
+    onTopLevel: (node) => found ??= node,
+  });
+  const file = await Deno.open(path);
+  try {
+    await file.seek(at.offset, Deno.SeekMode.Start);
+    const limit = maxLineBytes(maxNodeBytes);
+    read: for await (const batch of readTreeLines(file.readable, at.file, limit, at.offset)) {
+      for (let i = 0; i < batch.lines.length; i++) {
+        parser.line(batch.lines[i], batch.offsets[i]);
+        if (found !== undefined) break read;
+      }
+    }
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed with its stream */ }
+  }
+  parser.finish();
+  if (found === undefined) {
+    throw new TreeSyntaxError({ ...at, column: 1 }, "expected a top-level node here");
+  }
+  return found;
 }

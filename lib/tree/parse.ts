@@ -43,10 +43,17 @@ export interface ParseOptions {
   maxNodeBytes?: number;
   /**
    * Told of each top-level subtree once it is complete (the next top-level line or the end
-   * reached); the parser then drops it, so the root it returns holds no children and memory
+   * reached), with the offset given with its node line; the parser then drops it, so the root it returns holds no children and memory
    * stays bounded by the largest top-level subtree.
    */
-  onTopLevel?: (node: TreeNode) => void;
+  onTopLevel?: (node: TreeNode, offset: number) => void;
+  /** The number of the first line fed (default 1): for text read from the middle of a file. */
+  firstLine?: number;
+  /**
+   * Record where each node and property was written (default true). Off for text already
+   * validated, to keep less per node; errors then name the line without the node's first line.
+   */
+  keepSources?: boolean;
 }
 
 /**
@@ -83,6 +90,8 @@ export class TreeParser {
   readonly #stack: Frame[];
   /** Top-level names already handed to `onTopLevel`, with their line (duplicates). */
   readonly #done = new Map<string, number>();
+  /** The offset of the open top-level node's line. */
+  #topOffset = 0;
   /** The previous content line: its indentation and whether it was a property. */
   #previous: { indent: number; property: boolean; line: number } | undefined;
   #lineNumber = 0;
@@ -92,10 +101,14 @@ export class TreeParser {
     this.#file = file;
     this.#options = options;
     this.#stack = [{ node: this.#root, path: "/", indent: -1, bytes: 0, count: 0 }];
+    this.#lineNumber = (options.firstLine ?? 1) - 1;
   }
 
-  /** Parses the next line. Throws {@linkcode TreeSyntaxError} on an error in it. */
-  line(line: string): void {
+  /**
+   * Parses the next line; `offset` is where it starts (told back with its top-level node).
+   * Throws {@linkcode TreeSyntaxError} on an error in it.
+   */
+  line(line: string, offset = 0): void {
     const lineNumber = ++this.#lineNumber;
     const file = this.#file;
     const stack = this.#stack;
@@ -145,6 +158,7 @@ export class TreeParser {
           fail(indent + 1, "'/zookeeper' is reserved by ZooKeeper and cannot be defined in a tree");
         }
         this.#flush();
+        this.#topOffset = offset;
       }
       if (stack.length > MAX_DEPTH) {
         fail(indent, `nodes nested deeper than ${MAX_DEPTH} levels`);
@@ -156,11 +170,12 @@ export class TreeParser {
         fail(indent, `duplicate node ${path} (first defined at line ${existing})`);
       }
       const node = emptyNode(name);
-      node.source = { file, line: lineNumber, column: indent + 1 };
+      const keep = this.#options.keepSources ?? true;
+      if (keep) node.source = { file, line: lineNumber, column: indent + 1 };
       const frame: Frame = { node, path, indent, bytes: 0, count: 0 };
       if (type !== undefined) {
         node.properties.type = type;
-        node.propertySources = { type: node.source };
+        if (keep) node.propertySources = { type: node.source! };
         this.#count(frame, "type", type);
       }
       parent.node.children.set(name, node);
@@ -175,8 +190,10 @@ export class TreeParser {
         fail(indent, `duplicate property '${key}' on ${parent.path}`);
       }
       parent.node.properties[key] = value;
-      parent.node.propertySources ??= {};
-      parent.node.propertySources[key] = { file, line: lineNumber, column: indent + 1 };
+      if (this.#options.keepSources ?? true) {
+        parent.node.propertySources ??= {};
+        parent.node.propertySources[key] = { file, line: lineNumber, column: indent + 1 };
+      }
       this.#count(parent, key, value);
       this.#previous = { indent, property: true, line: lineNumber };
     }
@@ -195,7 +212,7 @@ export class TreeParser {
     for (const [name, node] of this.#root.children) {
       this.#root.children.delete(name);
       this.#done.set(name, node.source?.line ?? 0);
-      onTopLevel(node);
+      onTopLevel(node, this.#topOffset);
     }
   }
 

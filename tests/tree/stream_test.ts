@@ -49,7 +49,7 @@ function endless(head: string, chunk: Uint8Array, failAfter: number) {
 
 async function allLines(stream: ReadableStream<Uint8Array>, limit = 1 << 20): Promise<string[]> {
   const out: string[] = [];
-  for await (const batch of readTreeLines(stream, "t.zk", limit)) out.push(...batch);
+  for await (const batch of readTreeLines(stream, "t.zk", limit)) out.push(...batch.lines);
   return out;
 }
 
