@@ -81,3 +81,12 @@ for (const entry of ["sync.ts", "agent.ts", "handler.ts"]) {
     equal(graph.includes(`lib/${entry.replace(".ts", "")}/cli.ts`), true);
   });
 }
+
+for (const run of ["lib/sync/cli_run.ts", "lib/agent/cli_run.ts", "lib/operator/tree.ts"]) {
+  Deno.test(`${run} loads the store it is given only: neither backend before --store is read`, async () => {
+    const graph = await staticGraph(run);
+    deepEqual(graph.filter((m) => m.startsWith("npm:node-zookeeper-client")), []);
+    deepEqual(graph.filter((m) => /^lib\/store\/(zookeeper|embedded)\/(?!types)/.test(m)), []);
+    equal(graph.includes("lib/store/open.ts"), true);
+  });
+}

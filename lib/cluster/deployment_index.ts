@@ -26,6 +26,7 @@ import { decodeProperties } from "../tree/codec.ts";
 import type { TreeNode, Value } from "../tree/model.ts";
 import {
   type Deployment,
+  type DeploymentsByKey,
   deploymentsByKey,
   hostKeys,
   type KeyedDeployment,
@@ -130,9 +131,22 @@ export async function deploymentIndexOps(
   version: Value,
   chunkChars?: number,
 ): Promise<StoreOp[]> {
+  return await deploymentIndexOpsOf(store, deploymentsByKey(tree), version, chunkChars);
+}
+
+/**
+ * {@linkcode deploymentIndexOps} from the lists the tree gives ({@linkcode deploymentsByKey},
+ * or gathered part by part with `addDeployments`) instead of the tree itself.
+ */
+export async function deploymentIndexOpsOf(
+  store: Store,
+  byKey: DeploymentsByKey,
+  version: Value,
+  chunkChars?: number,
+): Promise<StoreOp[]> {
   const [hosts, head] = await store.getMany([HOSTS_PATH, DEPLOYMENT_INDEX]);
   const tag = { version, hosts: hosts === null ? 0 : hosts.version + 1 };
-  const texts = indexTexts(tree);
+  const texts = new Map([...byKey].map(([key, list]) => [key, encodeEntries(list)]));
   return await planIndexWrite(store, DEPLOYMENT_INDEX, texts, tag, chunkChars, head);
 }
 

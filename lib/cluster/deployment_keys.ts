@@ -95,12 +95,30 @@ export function appOf(pkg: string): string {
  * and ephemeral nodes left out) and lists every `deploy` child under the name it uses.
  */
 export function deploymentsByKey(root: TreeNode): DeploymentsByKey {
-  const byKey: DeploymentsByKey = new Map();
-  let order = 0;
+  const into = { byKey: new Map(), order: 0 };
+  addDeployments(root, into);
+  return into.byKey;
+}
+
+/** Deployments gathered part by part: the lists so far and the walk order reached. */
+export interface DeploymentsSoFar {
+  /** The lists so far, by key. */
+  byKey: DeploymentsByKey;
+  /** The order the next deployment gets. */
+  order: number;
+}
+
+/**
+ * {@linkcode deploymentsByKey} of a part of a tree, added to `into`: given the top-level
+ * subtrees of a tree in name order, a few at a time (each call's `root` holding the next ones),
+ * it makes the lists the whole tree gives, without the whole tree at once.
+ */
+export function addDeployments(root: TreeNode, into: DeploymentsSoFar): void {
+  const byKey = into.byKey;
   const walk = (node: TreeNode, path: string) => {
     const deploy = node.children.get("deploy");
     if (deploy !== undefined && path !== "/") {
-      const here = order++;
+      const here = into.order++;
       for (const [key, target] of deploy.children) {
         if (target.ephemeral) continue;
         let list = byKey.get(key);
@@ -119,7 +137,6 @@ export function deploymentsByKey(root: TreeNode): DeploymentsByKey {
     }
   };
   walk(root, "/");
-  return byKey;
 }
 
 /** The names a host answers to, sorted and without repeats (id, name and role if any). */

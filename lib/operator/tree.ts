@@ -4,12 +4,18 @@
  * @module
  */
 import { Command } from "commander";
-import { applyStoreOps, readTree, readTrees, toStoreOps } from "../store/tree_io.ts";
+import { applyStoreOps, readTrees } from "../store/tree_io.ts";
 import { invalidateDeploymentIndexOps } from "../cluster/mod.ts";
-import { diffTrees, formatDiff } from "../tree/diff.ts";
 import { formatTree } from "../tree/format.ts";
-import { emptyNode, type TreeNode, type TreeOp } from "../tree/model.ts";
-import { decodeTreeText, DEFAULT_MAX_NODE_BYTES, loadTreeText } from "../tree/load.ts";
+import type { TreeNode } from "../tree/model.ts";
+import {
+  DEFAULT_MAX_NODE_BYTES,
+  loadTreeStream,
+  openTreeFile,
+  type TopLevelAt,
+} from "../tree/load.ts";
+import type { Store } from "../store/types.ts";
+import { countNodes, type ImportSource, planTreeImport } from "./tree_import.ts";
 import {
   addStoreOption,
   MAX_NODE_BYTES_HELP,
@@ -27,22 +33,24 @@ export function normalisePath(path: string): string {
   return "/" + parts.join("/");
 }
 
-/** Puts ops planned relative to `base` at their absolute paths. */
-export function rebaseOps(ops: readonly TreeOp[], base: string): TreeOp[] {
-  if (base === "/") return [...ops];
-  return ops.map((op) => ({ ...op, path: base + op.path }));
-}
+export { rebaseOps } from "./tree_import.ts";
 
-async function readText(file: string): Promise<string> {
-  let bytes: Uint8Array;
+/**
+ * Loads a tree file (or standard input for `-`) as a stream: parsed as read, a line or node over
+ * the limit refused when reached; with `onTopLevel`, each top-level subtree dropped once checked.
+ */
+async function loadFile(
+  file: string,
+  maxNodeBytes: number,
+  onTopLevel?: (node: TreeNode, offset: number) => void,
+): Promise<TreeNode> {
+  let stream: ReadableStream<Uint8Array>;
   try {
-    bytes = file === "-"
-      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
-      : await Deno.readFile(file);
+    stream = file === "-" ? Deno.stdin.readable : await openTreeFile(file);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  return decodeTreeText(bytes, file);
+  return await loadTreeStream(stream, file, { maxNodeBytes, onTopLevel });
 }
 
 /** Builds the `tree` command group. */
@@ -95,25 +103,33 @@ export function treeCommand(): Command {
       opts: { store: string; trim: boolean; dryRun: boolean; maxNodeBytes: number },
     ) => {
       const at = normalisePath(path);
-      const desired = loadTreeText(await readText(file), file, {
+      // A file is validated in one streaming pass keeping where each top-level subtree starts,
+      // then planned a few subtrees at a time; standard input cannot be read twice: held whole.
+      let source: ImportSource;
+      if (file === "-") {
+        source = { kind: "tree", tree: await loadFile(file, opts.maxNodeBytes) };
+      } else {
+        const tops = new Map<string, { at: TopLevelAt; nodes: number }>();
+        await loadFile(file, opts.maxNodeBytes, (node, offset) => {
+          const where = { file, offset, line: node.source?.line ?? 1 };
+          tops.set(node.name, { at: where, nodes: countNodes(node) });
+        });
+        source = { kind: "file", path: file, tops };
+      }
+      const how = {
+        at,
+        trim: opts.trim,
         maxNodeBytes: opts.maxNodeBytes,
-      });
-      const plan = (live: TreeNode) => {
-        const diff = diffTrees(desired, live, { trim: opts.trim });
-        const ops = rebaseOps(diff.ops, at);
-        const lines = formatDiff({ ops, extra: diff.extra.map((p) => at === "/" ? p : at + p) });
-        for (const line of lines) console.log(line);
-        return ops;
+        out: console.log,
+        keep: !opts.dryRun,
       };
+      const plan = (store: Store | null) => planTreeImport(store, source, how);
       if (opts.dryRun && await isMissingFileStore(opts.store)) {
-        plan(emptyNode()); // a dry run must not create the store file
+        await plan(null); // a dry run must not create the store file
         return;
       }
       await withStore(opts.store, async (store) => {
-        const live = await store.get(at) === null
-          ? emptyNode()
-          : { ...(await readTree(store, at, { ephemeral: true })), name: "", properties: {} };
-        const ops = plan(live);
+        const ops = await plan(await store.get(at) === null ? null : store);
         if (opts.dryRun) return;
         if (at !== "/" && await store.get(at) === null) {
           await store.create(at, "", { parents: true });
@@ -122,7 +138,7 @@ export function treeCommand(): Command {
         const invalidate = ops.length === 0
           ? []
           : await invalidateDeploymentIndexOps(store, `tree import ${file} at ${at}`);
-        const applied = await applyStoreOps(store, [...invalidate, ...toStoreOps(ops)]);
+        const applied = await applyStoreOps(store, invalidate.concat(ops));
         const changes = applied.writes - invalidate.length;
         console.error(`applied ${changes} changes in ${applied.transactions} transactions`);
       });
@@ -142,7 +158,8 @@ export function treeCommand(): Command {
       let bad = 0;
       for (const file of files) {
         try {
-          loadTreeText(await readText(file), file, { maxNodeBytes: opts.maxNodeBytes });
+          // Each top-level subtree checked and dropped: memory bounded by the largest one.
+          await loadFile(file, opts.maxNodeBytes, () => {});
           console.log(`${file}: ok`);
         } catch (error) {
           bad++;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { decodeProperties, encodeProperties } from "../tree/codec.ts";
+import { decodeProperties, encodeProperties, utf8Length } from "../tree/codec.ts";
 import {
   emptyNode,
   joinPath,
@@ -128,23 +128,8 @@ export function toStoreOps(ops: readonly TreeOp[]): StoreOp[] {
   });
 }
 
-/** The UTF-8 length of a string, without encoding it. */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2; // a surrogate pair: 2 code units, 4 bytes
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
+/** The UTF-8 length of a string, without encoding it (from the codec, kept here for its users). */
+export { utf8Length };
 
 /** Roughly the bytes one op takes in a ZooKeeper multi request (header, path, data, ACL). */
 export function opBytes(op: StoreOp): number {

@@ -11,20 +11,14 @@
  */
 import type { Logger } from "../log.ts";
 import type { ConnectionWatch } from "../store/reconnect.ts";
-import {
-  type ApplyProgress,
-  type ApplyResult,
-  applyStoreOps,
-  toStoreOps,
-} from "../store/tree_io.ts";
+import { type ApplyProgress, type ApplyResult, applyStoreOps } from "../store/tree_io.ts";
 import { isStoreError, type Store, StoreError, type StoreOp } from "../store/types.ts";
-import type { TreeDiff } from "../tree/diff.ts";
 import { message } from "../error_message.ts";
 
 /** What one attempt applies: the tree's changes, then the store operations that go with them. */
 export interface ImportPlan {
-  /** The tree's changes (what the progress and the log count). */
-  diff: TreeDiff;
+  /** The tree's changes as store operations (what the progress and the log count). */
+  changes: readonly StoreOp[];
   /**
    * Store operations applied after the tree's, in the same transactions (sync's deployment
    * index of the tree as imported); made again with each new plan.
@@ -64,10 +58,10 @@ export function importTree(store: Store, options: ImportOptions): Promise<ApplyR
   return options.connection.run(async (attempt, signal) => {
     const plan = attempt === 1 ? options.plan : await options.replan();
     signal.throwIfAborted();
-    const changes = plan.diff.ops.length;
+    const changes = plan.changes.length;
     if (attempt > 1) log.info(`Re-read the tree: ${changes} changes left to import`);
     let shown = 0;
-    const ops = [...toStoreOps(plan.diff.ops), ...plan.after];
+    const ops = plan.changes.concat(plan.after);
     return await applyStoreOps(store, ops, (done) => {
       signal.throwIfAborted(); // given up: write nothing more
       options.connection.answered();

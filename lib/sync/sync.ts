@@ -1,30 +1,30 @@
 /**
- * One sync run: git checkout → parse and validate every tree file → compare versions and hosts
- * → cluster lock → import (one diff, applied in multi transactions) → bump `/hosts` version.
+ * One sync run: git checkout → compare versions and hosts → cluster lock → validate every tree
+ * file (a streaming pass) → import (planned a few top-level subtrees at a time, applied in multi
+ * transactions) → bump `/hosts` version.
  *
  * @module
  */
 import type { Logger } from "../log.ts";
 import type { Runner } from "../proc/types.ts";
 import type { Store } from "../store/types.ts";
-import { readTopLevel } from "../store/tree_io.ts";
 import { ConnectionGivenUp, ConnectionWatch, RetryingReads } from "../store/reconnect.ts";
-import { deploymentIndexOps } from "../cluster/mod.ts";
-import { applyOpsInPlace } from "../tree/apply.ts";
+import { deploymentIndexOpsOf } from "../cluster/mod.ts";
 import { decodeProperties } from "../tree/codec.ts";
 import { formatDiff, type TreeDiff } from "../tree/diff.ts";
-import { joinPath, type TreeNode, type Value } from "../tree/model.ts";
+import { joinPath, type Value } from "../tree/model.ts";
 import { checkoutCommit, readCommitInfo, updateCheckout } from "./git.ts";
 import { bumpWithRecord, DEFAULT_KEEP_HISTORY, pinWarning, readRollouts } from "./rollout_bump.ts";
 import { tryLockCheckout } from "./checkout_lock.ts";
 import type { LoadOptions } from "../tree/load.ts";
 import { sameVersion, showVersion } from "../cluster/mod.ts";
 import { decideSync, type HostVersion, type SyncDecision } from "./decide.ts";
-import { listTreeFiles, readDesiredTree } from "./tree_files.ts";
-import { planImport } from "./plan.ts";
+import { listTreeFiles } from "./tree_files.ts";
+import { scanTreeFiles, type TreeScan } from "./tree_scan.ts";
+import { planByGroups } from "./grouped_plan.ts";
 import { type ImportPlan, importTree } from "./import.ts";
 import { message } from "../error_message.ts";
-import { HOSTS_PATH, RESERVED_TOP_LEVEL, whoAmI } from "../cluster/mod.ts";
+import { HOSTS_PATH, whoAmI } from "../cluster/mod.ts";
 
 /** From this many changes on, an import logs its progress after each transaction. */
 export const PROGRESS_THRESHOLD = 1000;
@@ -225,45 +225,42 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
       return ok("pinned", { commit });
     }
     log.info("Version mismatch detected, resyncing");
-    let desired: TreeNode;
+    let scan: TreeScan;
     let files: string[];
     try {
       const list = await listTreeFiles(options.treeDir);
       files = [...list.base, ...list.layers];
-      desired = await readDesiredTree(options.treeDir, list, {
-        maxNodeBytes: options.maxNodeBytes,
-      });
+      scan = await scanTreeFiles(options.treeDir, list, { maxNodeBytes: options.maxNodeBytes });
     } catch (error) {
       log.error(`Refused to update zookeeper tree, bad tree file: ${message(error)}`);
       return refused("failed", { commit });
     }
-    const live = await readLive(store);
-    const diff = planImport(desired, live);
     const suffix = options.dryRun ? " (dry run, no action taken)" : "";
     for (const file of files) log.info(`Importing ${file}${suffix}`);
+    const maxNodeBytes = options.maxNodeBytes;
     if (options.dryRun) {
       const out = options.out ?? ((line: string) => console.log(line));
-      for (const line of formatDiff(diff)) out(line);
+      const onDiff = (diff: TreeDiff) => formatDiff(diff).forEach((line) => out(line));
+      const plan = await planByGroups(store, scan, { maxNodeBytes, onDiff, keep: false });
       out(`~ ${HOSTS_PATH} version: ${showVersion(clusterVersion)} -> ${commit}`);
-      return ok("dry-run", { commit, changes: diff.ops.length });
+      return ok("dry-run", { commit, changes: plan.count });
     }
+    // The tree's changes, a few top-level subtrees at a time; the deployment index of the tree
+    // as imported goes in the same transactions, last; both planned again after a lost
+    // connection, always before the bump.
+    const planImport = async (): Promise<ImportPlan> => {
+      const { changes, deployments } = await planByGroups(store, scan, { maxNodeBytes });
+      return { changes, after: await deploymentIndexOpsOf(store, deployments, commit) };
+    };
+    const plan = await planImport();
     // Small imports keep the seed's transcript; a large one says how far it has got.
-    const progress = diff.ops.length >= PROGRESS_THRESHOLD
+    const progress = plan.changes.length >= PROGRESS_THRESHOLD
       ? (done: number, total: number) => log.info(`Imported ${done} of ${total} changes`)
       : undefined;
-    // The deployment index of the tree as imported goes in the same transactions, last; it is
-    // built again with each new plan after a lost connection, always before the bump.
-    const withIndex = async (live: TreeNode, plan: TreeDiff): Promise<ImportPlan> => {
-      applyOpsInPlace(live, plan.ops); // `live` becomes the tree as imported
-      return { diff: plan, after: await deploymentIndexOps(store, live, commit) };
-    };
     const applied = await importTree(store, {
       connection,
-      plan: await withIndex(live, diff),
-      replan: async () => {
-        const again = await readLive(store);
-        return await withIndex(again, planImport(desired, again));
-      },
+      plan,
+      replan: planImport,
       log,
       onProgress: progress,
     });
@@ -273,8 +270,8 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
       commit,
       info,
       by: options.by ?? whoAmI(),
-      changes: diff.ops.length,
-      paths: diff.ops.slice(0, 200).map((op) => op.path),
+      changes: plan.changes.length,
+      paths: plan.changes.slice(0, 200).map((op) => op.path),
       hosts: hostCount,
       rollback: options.rollbackTo !== undefined,
       keep: options.keepHistory ?? DEFAULT_KEEP_HISTORY,
@@ -283,7 +280,7 @@ async function syncLocked(options: SyncOptions, store: RetryingReads): Promise<S
       keepSession: true,
     });
     if (!bumped) return refused("all-stop", { commit });
-    return ok("synced", { commit, changes: diff.ops.length });
+    return ok("synced", { commit, changes: plan.changes.length });
   } catch (error) {
     const rerun = error instanceof ConnectionGivenUp ? "; run sync again" : "";
     log.error(`Sync failed: ${message(error)}${rerun}`);
@@ -305,12 +302,4 @@ async function hostVersions(store: Store, ids: readonly string[]): Promise<HostV
   return nodes.flatMap((node, i) =>
     node === null ? [] : [{ id: ids[i], version: decodeProperties(node.data).version }]
   );
-}
-
-/**
- * The live tree: every top-level subtree but the hosts', ZooKeeper's, the role locks and the
- * deployment index (the diff uses those the files name, the deployment index all of them).
- */
-function readLive(store: Store): Promise<TreeNode> {
-  return readTopLevel(store, RESERVED_TOP_LEVEL);
 }

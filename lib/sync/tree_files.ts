@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { parseTree } from "../tree/parse.ts";
-import { checkTree, decodeTreeText, type LoadOptions } from "../tree/load.ts";
+import { checkTree, type LoadOptions, openTreeFile, parseTreeStream } from "../tree/load.ts";
 import { layerTree } from "../tree/layer.ts";
 import { emptyNode, type TreeNode, TreeSyntaxError } from "../tree/model.ts";
 import { RESERVED_TOP_LEVEL } from "../cluster/mod.ts";
@@ -45,7 +44,7 @@ export async function readDesiredTree(
   options: LoadOptions = {},
 ): Promise<TreeNode> {
   const read = async (name: string) =>
-    parseTree(decodeTreeText(await Deno.readFile(`${dir}/${name}`), name), name);
+    await parseTreeStream(await openTreeFile(`${dir}/${name}`), name, options);
   const root = emptyNode();
   for (const name of files.base) {
     const tree = await read(name);

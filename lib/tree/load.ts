@@ -5,8 +5,9 @@
  * @module
  */
 import { encodeProperties } from "./codec.ts";
-import { joinPath, type TreeNode, TreeSyntaxError } from "./model.ts";
-import { parseTree } from "./parse.ts";
+import { emptyNode, joinPath, type TreeNode, TreeSyntaxError } from "./model.ts";
+import { nodeSizeReason, type ParseOptions, parseTree, TreeParser } from "./parse.ts";
+import { maxLineBytes, readTreeLines } from "./line_reader.ts";
 import { checkTreeValues } from "./safe_values.ts";
 import { DEFAULT_MAX_NODE_BYTES } from "./limits.ts";
 
@@ -49,8 +50,7 @@ export function checkNodeSizes(root: TreeNode, maxBytes: number): void {
       if (size > maxBytes) {
         throw new TreeSyntaxError(
           node.source ?? { file: "<tree>", line: 1, column: 1 },
-          `node ${path} holds ${size} bytes of data, over the store's limit of ${maxBytes} ` +
-            `bytes (--max-node-bytes)`,
+          nodeSizeReason(path, size, maxBytes),
         );
       }
     }
@@ -79,4 +79,106 @@ export function loadTreeText(text: string, file: string, options: LoadOptions = 
 export function checkTree(tree: TreeNode, options: LoadOptions = {}): void {
   checkNodeSizes(tree, options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES);
   checkTreeValues(tree);
+}
+
+/**
+ * Parses tree text read from `stream` as it comes (see `readTreeLines`: chunks, strict UTF-8,
+ * no line over {@linkcode maxLineBytes} of the node limit ever held) and refuses a node as soon
+ * as its data is over the limit. With `onTopLevel`, each top-level subtree is handed over once
+ * complete and dropped (the root returned is then empty). The syntax and size checks only:
+ * {@linkcode checkTree} does the rest.
+ */
+export async function parseTreeStream(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  options: LoadOptions & Pick<ParseOptions, "onTopLevel"> = {},
+): Promise<TreeNode> {
+  const maxNodeBytes = options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES;
+  const parser = new TreeParser(file, { maxNodeBytes, onTopLevel: options.onTopLevel });
+  for await (const { lines, offsets } of readTreeLines(stream, file, maxLineBytes(maxNodeBytes))) {
+    for (let i = 0; i < lines.length; i++) parser.line(lines[i], offsets[i]);
+  }
+  return parser.finish();
+}
+
+/**
+ * {@linkcode loadTreeText} on a stream: parsed as it is read ({@linkcode parseTreeStream}) and
+ * checked. With `onTopLevel`, each top-level subtree is checked, handed over and dropped, so
+ * memory stays bounded by the largest one (what `tree validate` does).
+ */
+export async function loadTreeStream(
+  stream: ReadableStream<Uint8Array>,
+  file: string,
+  options: LoadOptions & Pick<ParseOptions, "onTopLevel"> = {},
+): Promise<TreeNode> {
+  const onTopLevel = options.onTopLevel;
+  if (onTopLevel === undefined) {
+    const tree = await parseTreeStream(stream, file, options);
+    checkTreeValues(tree);
+    return tree;
+  }
+  return await parseTreeStream(stream, file, {
+    ...options,
+    onTopLevel(node, offset) {
+      const root = emptyNode();
+      root.children.set(node.name, node);
+      checkTreeValues(root);
+      onTopLevel(node, offset);
+    },
+  });
+}
+
+/** The bytes of a file as a stream (closed once read to the end or cancelled). */
+export async function openTreeFile(path: string): Promise<ReadableStream<Uint8Array>> {
+  return (await Deno.open(path)).readable;
+}
+
+/** Where a top-level node's definition starts in a file. */
+export interface TopLevelAt {
+  /** The file's name, as errors give it. */
+  file: string;
+  /** The byte offset of its node line. */
+  offset: number;
+  /** The number of its node line. */
+  line: number;
+}
+
+/**
+ * Parses the one top-level subtree whose node line is at `at` in the file at `path`: reads from
+ * there and stops at the next top-level node (or the end), the rest of the file unread. For a
+ * file already validated: the syntax and size checks run again, the value checks do not.
+ */
+export async function readTopLevelAt(
+  path: string,
+  at: TopLevelAt,
+  options: LoadOptions & Pick<ParseOptions, "keepSources"> = {},
+): Promise<TreeNode> {
+  const maxNodeBytes = options.maxNodeBytes ?? DEFAULT_MAX_NODE_BYTES;
+  let found: TreeNode | undefined;
+  const parser = new TreeParser(at.file, {
+    maxNodeBytes,
+    firstLine: at.line,
+    keepSources: options.keepSources,
+    onTopLevel: (node) => found ??= node,
+  });
+  const file = await Deno.open(path);
+  try {
+    await file.seek(at.offset, Deno.SeekMode.Start);
+    const limit = maxLineBytes(maxNodeBytes);
+    read: for await (const batch of readTreeLines(file.readable, at.file, limit, at.offset)) {
+      for (let i = 0; i < batch.lines.length; i++) {
+        parser.line(batch.lines[i], batch.offsets[i]);
+        if (found !== undefined) break read;
+      }
+    }
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed with its stream */ }
+  }
+  parser.finish();
+  if (found === undefined) {
+    throw new TreeSyntaxError({ ...at, column: 1 }, "expected a top-level node here");
+  }
+  return found;
 }

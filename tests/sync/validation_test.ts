@@ -78,6 +78,11 @@ const HOSTILE: { name: string; text: string; error: RegExp }[] = [
     text: `/a\n  /big\n    x = '${"y".repeat(2000)}'\n`,
     error: /^2:3: node \/a\/big holds 2008 bytes of data, over the store's limit of 1000 bytes/,
   },
+  {
+    name: "a line longer than any storable node needs (refused when the reader reaches the limit)",
+    text: `/a\n  x = '${"y".repeat(100_000)}'\n`,
+    error: /^2:75537: line longer than 75536 bytes, more than any node under --max-node-bytes/,
+  },
   // Every reserved top-level node (lib/cluster/reserved.ts): sync would write or delete what
   // sync and the agents keep there (the agents' app locks at /agent-locks included).
   ...[...RESERVED_TOP_LEVEL].filter((name) => name !== "zookeeper").map((name) => ({
