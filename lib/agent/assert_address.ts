@@ -12,8 +12,8 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { parseConnectString } from "../store/zookeeper/mod.ts";
 import { message } from "../error_message.ts";
+import { parseConnectString } from "../store/connect_string.ts";
 
 /** Resolves a host name to its addresses (node:dns lookup by default; tests may pass their own). */
 export type Resolver = (host: string) => Promise<string[]>;

@@ -25,24 +25,15 @@ import type {
   WatchOptions,
 } from "../types.ts";
 import { StoreError } from "../types.ts";
-import {
-  checkNetPermission,
-  parseConnectString,
-  ZkConnection,
-  type ZooKeeperOptions,
-} from "./connection.ts";
+import { checkNetPermission, ZkConnection, type ZooKeeperOptions } from "./connection.ts";
+import { parseConnectString } from "../connect_string.ts";
 import { ZkReads } from "./reads.ts";
 import { ZkWrites } from "./writes.ts";
 import { ZkWatches } from "./watches.ts";
 import { ZkEphemerals } from "./ephemerals.ts";
 import { tryZkLock } from "./locks.ts";
 
-export {
-  checkNetPermission,
-  parseConnectString,
-  type ZooKeeperAddress,
-  type ZooKeeperOptions,
-} from "./connection.ts";
+export { checkNetPermission, type ZooKeeperOptions } from "./connection.ts";
 
 /** Connects to ZooKeeper; see {@linkcode ZooKeeperStore}. */
 export function connectZooKeeper(

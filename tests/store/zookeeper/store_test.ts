@@ -8,12 +8,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connectZooKeeper, parseConnectString } from "../../../lib/store/zookeeper/mod.ts";
+import { connectZooKeeper } from "../../../lib/store/zookeeper/mod.ts";
 import { type SessionState, type StoredNode, StoreError } from "../../../lib/store/types.ts";
 import { freePort, startZooKeeper } from "../../support/servers/zookeeper.ts";
 import { startTcpProxy } from "../../support/servers/tcp_proxy.ts";
 import { rejectsWith } from "../../support/harness/store_contract.ts";
 import { waitFor } from "../../support/harness/wait.ts";
+import { parseConnectString } from "../../../lib/store/connect_string.ts";
 
 const resources = { sanitizeOps: false, sanitizeResources: false };
 
