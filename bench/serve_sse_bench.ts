@@ -10,13 +10,9 @@
  *
  * @module
  */
-import { connectZooKeeper } from "../lib/store/zookeeper/mod.ts";
 import { encodeProperties } from "../lib/tree/codec.ts";
-import { StatusFeed } from "../lib/operator/serve/status_feed.ts";
-import { makeHandler } from "../lib/operator/serve/server.ts";
-import { connectSse, WatchCountingStore } from "../tests/support/harness/sse_clients.ts";
+import { connectSse, startFanoutServer } from "../tests/support/harness/sse_clients.ts";
 import { waitFor } from "../tests/support/harness/wait.ts";
-import { startZooKeeper } from "../tests/support/servers/zookeeper.ts";
 import { machine } from "./conditions.ts";
 
 const CLIENTS = Number(Deno.args[0] ?? 100);
@@ -24,21 +20,7 @@ const ROUNDS = Number(Deno.args[1] ?? 10);
 const HOSTS = 20;
 const LIMIT_MS = 2000;
 
-const zk = await startZooKeeper();
-const writer = await connectZooKeeper(zk.connect);
-const store = new WatchCountingStore(await connectZooKeeper(zk.connect));
-await writer.create("/hosts", encodeProperties({ version: "v0" }));
-for (let i = 0; i < HOSTS; i++) {
-  await writer.create(`/hosts/h${i}`, encodeProperties({ name: `h${i}`, version: "v0" }));
-}
-const feed = new StatusFeed(store);
-await feed.start();
-const closing = new AbortController();
-const server = Deno.serve(
-  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-  makeHandler({ store, feed, closing: closing.signal }),
-);
-const url = `http://127.0.0.1:${server.addr.port}/api/events`;
+const { writer, store, url, close } = await startFanoutServer(HOSTS, "v0");
 const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectSse(url)));
 await waitFor("first documents", () => clients.every((c) => c.last));
 const times: number[] = [];
@@ -64,10 +46,5 @@ console.log(
     } ms; store watches held ${store.count} (/hosts, /rollouts, ${HOSTS} hosts)`,
 );
 for (const c of clients) c.close();
-closing.abort();
-await server.shutdown();
-feed.stop();
-await store.close();
-await writer.close();
-await zk.close();
+await close();
 Deno.exit(sorted.at(-1)! > LIMIT_MS ? 1 : 0);

@@ -7,13 +7,9 @@
  * Covers: lib/operator/serve/status_feed.ts, lib/operator/serve/server.ts.
  */
 import { equal } from "node:assert/strict";
-import { connectZooKeeper } from "../../../lib/store/zookeeper/mod.ts";
+import { connectSse, startFanoutServer } from "../../support/harness/sse_clients.ts";
 import { encodeProperties } from "../../../lib/tree/codec.ts";
-import { StatusFeed } from "../../../lib/operator/serve/status_feed.ts";
-import { makeHandler } from "../../../lib/operator/serve/server.ts";
-import { connectSse, WatchCountingStore } from "../../support/harness/sse_clients.ts";
 import { waitFor } from "../../support/harness/wait.ts";
-import { startZooKeeper } from "../../support/servers/zookeeper.ts";
 
 const CLIENTS = 100;
 const HOSTS = 3;
@@ -25,23 +21,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const zk = await startZooKeeper();
-    const writer = await connectZooKeeper(zk.connect);
-    const store = new WatchCountingStore(await connectZooKeeper(zk.connect));
-    await writer.create("/hosts", encodeProperties({ version: "v1" }));
-    for (let i = 0; i < HOSTS; i++) {
-      await writer.create(`/hosts/h${i}`, encodeProperties({ name: `h${i}`, version: "v1" }));
-    }
-    const feed = new StatusFeed(store);
-    await feed.start();
-    const closing = new AbortController();
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      makeHandler({ store, feed, closing: closing.signal }),
-    );
+    const { writer, store, feed, url, stopServing, close } = await startFanoutServer(HOSTS, "v1");
     try {
       equal(store.count, WATCHED + HOSTS);
-      const url = `http://127.0.0.1:${server.addr.port}/api/events`;
       const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectSse(url)));
       await waitFor("every client's first document", () => clients.every((c) => c.last));
       equal(store.count, WATCHED + HOSTS, "one watch set for every client");
@@ -64,13 +46,9 @@ Deno.test({
       await waitFor("the streams to end", () => feed.subscribers === 0);
       equal(store.count, WATCHED + HOSTS + 1, "the watches do not depend on the clients");
     } finally {
-      closing.abort();
-      await server.shutdown();
-      feed.stop();
+      await stopServing();
       equal(store.count, 0, "stop() leaves no watch");
-      await store.close();
-      await writer.close();
-      await zk.close();
+      await close();
     }
   },
 });

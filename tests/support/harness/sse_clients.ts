@@ -1,12 +1,17 @@
 /**
  * Many server-sent-events clients for `serve`'s fan-out test and bench: each reads
  * `/api/events` as a stream and keeps the last `status` document it got; and a store that
- * counts the watches held through it.
+ * counts the watches held through it; and a `serve` server on a real ZooKeeper for them.
  *
  * @module
  */
 import { DelegatingStore } from "../../../lib/store/delegating.ts";
-import type { StoredNode, WatchOptions } from "../../../lib/store/types.ts";
+import type { Store, StoredNode, WatchOptions } from "../../../lib/store/types.ts";
+import { connectZooKeeper } from "../../../lib/store/zookeeper/mod.ts";
+import { encodeProperties } from "../../../lib/tree/codec.ts";
+import { StatusFeed } from "../../../lib/operator/serve/status_feed.ts";
+import { makeHandler } from "../../../lib/operator/serve/server.ts";
+import { startZooKeeper } from "../servers/zookeeper.ts";
 
 /** A store that counts the watches currently held through it. */
 export class WatchCountingStore extends DelegatingStore {
@@ -70,4 +75,58 @@ export async function connectSse(url: string): Promise<SseClient> {
     } catch { /* closed */ }
   })();
   return client;
+}
+
+/** One `serve` server on a real ZooKeeper of `hosts` hosts, for the fan-out test and bench. */
+export interface FanoutServer {
+  /** A second client, for the changes the test or bench makes. */
+  writer: Store;
+  /** The server's store, counting its watches. */
+  store: WatchCountingStore;
+  /** The server's one status feed. */
+  feed: StatusFeed;
+  /** The event stream's URL. */
+  url: string;
+  /** Stops serving (the server and its feed); the stores stay open. */
+  stopServing(): Promise<void>;
+  /** Stops serving, closes both stores and removes the ZooKeeper server. */
+  close(): Promise<void>;
+}
+
+/** Starts ZooKeeper with `/hosts` at `version` and hosts `h0`…, and `serve`'s handler on it. */
+export async function startFanoutServer(hosts: number, version: string): Promise<FanoutServer> {
+  const zk = await startZooKeeper();
+  const writer = await connectZooKeeper(zk.connect);
+  const store = new WatchCountingStore(await connectZooKeeper(zk.connect));
+  await writer.create("/hosts", encodeProperties({ version }));
+  for (let i = 0; i < hosts; i++) {
+    await writer.create(`/hosts/h${i}`, encodeProperties({ name: `h${i}`, version }));
+  }
+  const feed = new StatusFeed(store);
+  await feed.start();
+  const closing = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    makeHandler({ store, feed, closing: closing.signal }),
+  );
+  let stopped: Promise<void> | undefined;
+  const stopServing = () =>
+    stopped ??= (async () => {
+      closing.abort();
+      await server.shutdown();
+      feed.stop();
+    })();
+  return {
+    writer,
+    store,
+    feed,
+    url: `http://127.0.0.1:${server.addr.port}/api/events`,
+    stopServing,
+    close: async () => {
+      await stopServing();
+      await store.close();
+      await writer.close();
+      await zk.close();
+    },
+  };
 }
