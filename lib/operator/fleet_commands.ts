@@ -31,8 +31,13 @@ export function statusCommand(): Command {
   ).action(async (opts: { store: string; json: boolean; timeout: number }) => {
     const [status, roleLocks, rollout] = await withStore(
       opts.store,
-      (store) =>
-        Promise.all([readFleetStatus(store), readRoleLocks(store), readHistoryStatus(store)]),
+      async (store) => {
+        const [status, roleLocks] = await Promise.all([
+          readFleetStatus(store),
+          readRoleLocks(store),
+        ]);
+        return [status, roleLocks, await readHistoryStatus(store, status)] as const;
+      },
       { mustExist: true, readOnly: true, timeoutMs: opts.timeout },
     );
     if (opts.json) {

@@ -73,12 +73,29 @@ export interface History {
   fleet: FleetStatus;
 }
 
-/** Reads the history. */
-export async function readHistory(store: Store): Promise<History> {
-  const [root, fleet] = await Promise.all([store.get(ROLLOUTS_PATH), readFleetStatus(store)]);
+/** What {@linkcode readHistory} reads. */
+export interface ReadHistoryOptions {
+  /** Read only the newest this many records (default: all). */
+  newest?: number;
+  /** The fleet as the caller has just read it (default: read here). */
+  fleet?: FleetStatus;
+}
+
+/**
+ * Reads the history. A record's state depends only on itself, the newer records and the fleet,
+ * so the newest records read alone are judged as in the whole history.
+ */
+export async function readHistory(
+  store: Store,
+  options: ReadHistoryOptions = {},
+): Promise<History> {
+  const [root, fleet] = await Promise.all([
+    store.get(ROLLOUTS_PATH),
+    options.fleet ?? readFleetStatus(store),
+  ]);
   if (root === null) return { entries: [], pin: null, fleet, foreign: [] };
   const pin = decodePin(root.data);
-  const names = root.children.filter(isRecordName).sort().reverse();
+  const names = root.children.filter(isRecordName).sort().reverse().slice(0, options.newest);
   const nodes = await store.getMany(names.map(recordPath));
   const outcomePaths = nodes.flatMap((node, i) =>
     (node?.children ?? []).map((host) => ({ i, host, path: `${recordPath(names[i])}/${host}` }))

@@ -7,6 +7,7 @@
 import type { Store } from "../store/types.ts";
 import type { Pin } from "../cluster/mod.ts";
 import { readHistory, type RolloutState } from "./history_read.ts";
+import { type FleetStatus } from "./fleet_status.ts";
 
 /** The current rollout and the pin. */
 export interface HistoryStatus {
@@ -24,9 +25,9 @@ export interface HistoryStatus {
   } | null;
 }
 
-/** Reads it. */
-export async function readHistoryStatus(store: Store): Promise<HistoryStatus> {
-  const history = await readHistory(store);
+/** Reads it: the pin and the newest record only (`fleet`: the fleet as just read, when it is). */
+export async function readHistoryStatus(store: Store, fleet?: FleetStatus): Promise<HistoryStatus> {
+  const history = await readHistory(store, { newest: 1, fleet });
   const newest = history.entries[0];
   const r = newest?.record;
   return {

@@ -32,10 +32,6 @@ export function statusDocument(
 
 /** Reads the status document from `store`. */
 export async function readStatusDocument(store: Store): Promise<StatusDocument> {
-  const [status, roleLocks, rollout] = await Promise.all([
-    readFleetStatus(store),
-    readRoleLocks(store),
-    readHistoryStatus(store),
-  ]);
-  return statusDocument(status, roleLocks, rollout);
+  const [status, roleLocks] = await Promise.all([readFleetStatus(store), readRoleLocks(store)]);
+  return statusDocument(status, roleLocks, await readHistoryStatus(store, status));
 }
